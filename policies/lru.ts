@@ -1,0 +1,43 @@
+// LRU (least recently used). A hit moves the object to the head of a recency list and the victim is
+// the tail, as in libCacheSim's LRU. The list is doubly linked through two Int32Arrays indexed by
+// handle, so an access allocates nothing.
+
+import type { EvictionPolicy, PolicyDefinition } from './policy.js';
+import { DoublyLinkedList } from './list.js';
+
+class Lru implements EvictionPolicy {
+  private readonly list = new DoublyLinkedList();
+
+  grow(handleCapacity: number): void {
+    this.list.grow(handleCapacity);
+  }
+
+  onHit(handle: number): void {
+    this.list.moveToHead(handle);
+  }
+
+  admit(): boolean {
+    return true;
+  }
+
+  evict(): number {
+    const victim = this.list.tail;
+    if (victim !== -1) this.list.unlink(victim);
+    return victim;
+  }
+
+  insert(handle: number): void {
+    this.list.pushHead(handle);
+  }
+
+  remove(handle: number): void {
+    this.list.unlink(handle);
+  }
+}
+
+export const lru: PolicyDefinition = {
+  name: 'lru',
+  description: 'Least recently used: evicts the object whose last request is oldest.',
+  parameters: [],
+  create: () => new Lru(),
+};

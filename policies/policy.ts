@@ -1,0 +1,69 @@
+// The eviction-policy contract. A policy manages the residents of one cache (a tier of the KV
+// store, or the single cache of object-trace mode) by integer handle. The cache owns capacity
+// accounting: it asks the policy whether to admit a missed object, asks for victims until the object
+// fits, then inserts it. The same policy code serves both the full simulation and object-trace mode.
+
+/** Sizes are in bytes in the KV store and in bytes or objects (size 1) in object-trace mode. */
+export type Size = number;
+
+/**
+ * Facts about the block or object being accessed, written by the cache before each call and read
+ * by policies that need more than the handle. One instance is reused for every access.
+ */
+export interface AccessInfo {
+  /** Current simulated time in nanoseconds (0 in object-trace mode). */
+  now: number;
+  /** Index of this access in the access stream, counting from 0. */
+  accessIndex: number;
+  /** Access index of this object's next request, or Infinity when it is never requested again; NaN when unknown. */
+  nextAccessIndex: number;
+  /** Session of the block, or -1 when unknown. */
+  session: number;
+  /** Position of the block in its context, 0 for the first block; -1 when unknown. */
+  position: number;
+}
+
+export interface PolicyContext {
+  /** Capacity of the cache in the same unit as the sizes passed to the policy. */
+  capacity: Size;
+  /** The shared, mutable description of the current access. */
+  access: AccessInfo;
+}
+
+/** One policy instance. Its results are labelled by the `PolicySpec` it was created from. */
+export interface EvictionPolicy {
+  /** Makes room in per-handle arrays for handles below `handleCapacity`. */
+  grow(handleCapacity: number): void;
+  /** A resident object was requested. */
+  onHit(handle: number): void;
+  /**
+   * A non-resident object was requested and the cache will try to insert it. Returns whether the
+   * policy admits it. Called once per miss, before any `evict` for it, so ghost-aware policies
+   * update their state here. `key` is the object's id, stable across evictions, unlike its handle.
+   */
+  admit(handle: number, key: number, size: Size): boolean;
+  /** Chooses one resident to evict, forgets it (keeping a ghost entry where the algorithm has one) and returns its handle, or -1 when there is none. */
+  evict(): number;
+  /** Adds an admitted object as a resident. The cache has already made room for it. */
+  insert(handle: number, key: number, size: Size): void;
+  /** Forgets a resident that the cache removed for another reason than eviction. */
+  remove(handle: number): void;
+}
+
+/** One parameter of a policy, with its default. */
+export interface PolicyParameter {
+  name: string;
+  description: string;
+  defaultValue: number;
+  min?: number;
+  max?: number;
+}
+
+export interface PolicyDefinition {
+  /** Registry name, lower case, for example `lru`. */
+  name: string;
+  /** One line: the algorithm and its source. */
+  description: string;
+  parameters: PolicyParameter[];
+  create(params: Readonly<Record<string, number>>, context: PolicyContext): EvictionPolicy;
+}
