@@ -23,11 +23,26 @@ export interface AccessInfo {
   position: number;
 }
 
+/**
+ * Callbacks through which a policy reports residents that it adds or evicts on its own, outside
+ * `evict` and `insert`. 2Q's LRU part evicts within its own share while inserting, and LIRS demotes
+ * and evicts during hits; the cache keeps its accounting and its eviction listener in step through
+ * these.
+ */
+export interface ResidencyReport {
+  /** The policy made `handle` resident with `size`. */
+  added(handle: number, size: Size): void;
+  /** The policy evicted the resident `handle`. */
+  evicted(handle: number): void;
+}
+
 export interface PolicyContext {
   /** Capacity of the cache in the same unit as the sizes passed to the policy. */
   capacity: Size;
   /** The shared, mutable description of the current access. */
   access: AccessInfo;
+  /** Set by the cache; see `ResidencyReport`. */
+  residency: ResidencyReport;
 }
 
 /** One policy instance. Its results are labelled by the `PolicySpec` it was created from. */
@@ -44,10 +59,21 @@ export interface EvictionPolicy {
   admit(handle: number, key: number, size: Size): boolean;
   /** Chooses one resident to evict, forgets it (keeping a ghost entry where the algorithm has one) and returns its handle, or -1 when there is none. */
   evict(): number;
-  /** Adds an admitted object as a resident. The cache has already made room for it. */
-  insert(handle: number, key: number, size: Size): void;
+  /**
+   * Adds an admitted object as a resident. The cache has already made room for it. Returns false
+   * when the policy declines it after all (S3-FIFO declines an object as large as its small queue
+   * once room has been made, as libCacheSim does); returning nothing means inserted.
+   */
+  insert(handle: number, key: number, size: Size): boolean | void;
   /** Forgets a resident that the cache removed for another reason than eviction. */
   remove(handle: number): void;
+  /**
+   * Runs a whole request itself: lookup, admission, eviction and insertion, reporting every change
+   * of residency through `context.residency`, and returns whether it hit. Only for algorithms whose
+   * bookkeeping does not split into the steps above (LIRS); the cache then routes `hit`, `insert`
+   * and `request` here.
+   */
+  request?(handle: number, key: number, size: Size): boolean;
 }
 
 /** One parameter of a policy, with its default. */

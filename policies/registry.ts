@@ -3,6 +3,16 @@
 // rejected with an error that names the policy, the key and the value.
 
 import { PolicyError } from './errors.js';
+import { arc } from './arc.js';
+import { belady } from './belady.js';
+import { clock } from './clock.js';
+import { fifo } from './fifo.js';
+import { gdsf } from './gdsf.js';
+import { lfu } from './lfu.js';
+import { lirs } from './lirs.js';
+import { s3fifo } from './s3fifo.js';
+import { sieve } from './sieve.js';
+import { twoq } from './twoq.js';
 import { lru } from './lru.js';
 import type { EvictionPolicy, PolicyContext, PolicyDefinition } from './policy.js';
 
@@ -89,3 +99,13 @@ export function createPolicy(spec: PolicySpec, context: PolicyContext): Eviction
 }
 
 registerPolicy(lru);
+registerPolicy(arc);
+registerPolicy(belady);
+registerPolicy(clock);
+registerPolicy(fifo);
+registerPolicy(gdsf);
+registerPolicy(lfu);
+registerPolicy(lirs);
+registerPolicy(s3fifo);
+registerPolicy(sieve);
+registerPolicy(twoq);

@@ -1,0 +1,13 @@
+// The list of kvtier's commands, one module each. Adding a command adds one line here.
+
+import type { CommandModule } from 'yargs';
+import { kvSizeCommand } from './kv-size.js';
+import { metricsCommand } from './metrics.js';
+import { runCommand } from './run.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const commands: CommandModule<any, any>[] = [
+  runCommand,
+  metricsCommand,
+  kvSizeCommand,
+];

@@ -1,0 +1,214 @@
+// `kvtier run`: simulate one scenario and write its run folder.
+//
+// The scenario is the embedded default, merged with a scenario file (--config), then with flags.
+// Each flag is one row of RUN_FLAGS, which names the scenario key it sets, so help text, parsing
+// and the scenario schema agree; the default shown in help is the embedded default scenario's.
+
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import type { Argv, CommandModule } from 'yargs';
+import { buildSummary } from '../results/summary.js';
+import { writeRunFolder } from '../results/run-folder.js';
+import { DEFAULT_SCENARIO } from '../sim/default-scenario.js';
+import { collectRunFacts, runScenario, type RunResult } from '../sim/run.js';
+import { mergeScenario, parseScenario, ScenarioError, type Scenario } from '../sim/scenario.js';
+import { NS_PER_SEC } from '../sim/time.js';
+import { kvtierVersion } from './version.js';
+
+/** A command-line flag that sets one or more scenario keys. */
+export interface RunFlag {
+  flag: string;
+  type: 'string' | 'number';
+  /** Scenario keys the flag sets, as paths. */
+  paths: readonly (readonly string[])[];
+  /** What the flag sets, with its unit. */
+  description: string;
+}
+
+export const RUN_FLAGS: readonly RunFlag[] = [
+  { flag: 'name', type: 'string', paths: [['name']], description: 'scenario name, written to every output' },
+  { flag: 'seed', type: 'number', paths: [['seed']], description: 'seed of every random draw (integer)' },
+  { flag: 'model', type: 'string', paths: [['model', 'preset']], description: 'model preset (see kvtier kv-size --list)' },
+  { flag: 'weight-bytes', type: 'number', paths: [['model', 'weightBytesPerParameter']], description: 'bytes per weight: 2 for BF16, 1 for FP8' },
+  { flag: 'gpu', type: 'string', paths: [['gpu', 'preset']], description: 'GPU preset: h100 or h200' },
+  { flag: 'tensor-parallel', type: 'number', paths: [['gpu', 'tensorParallel']], description: 'GPUs serving one model replica' },
+  { flag: 'link', type: 'string', paths: [['link', 'preset']], description: 'host-to-GPU link preset' },
+  { flag: 'gpu-cache', type: 'string', paths: [['tiers', 'gpu', 'capacity']], description: 'GPU cache tier capacity in bytes (64GiB, 16GB, auto)' },
+  { flag: 'dram', type: 'string', paths: [['tiers', 'dram', 'capacity']], description: 'host DRAM tier capacity in bytes; 0 disables the tier' },
+  { flag: 'ssd', type: 'string', paths: [['tiers', 'ssd', 'device']], description: 'NVMe SSD preset of the SSD tier' },
+  { flag: 'ssd-capacity', type: 'string', paths: [['tiers', 'ssd', 'capacity']], description: "SSD tier capacity in bytes; auto is the drives' capacity; 0 disables the tier" },
+  { flag: 'ssd-count', type: 'number', paths: [['tiers', 'ssd', 'count']], description: 'identical SSDs striped together' },
+  {
+    flag: 'policy',
+    type: 'string',
+    paths: [
+      ['tiers', 'gpu', 'policy'],
+      ['tiers', 'dram', 'policy'],
+      ['tiers', 'ssd', 'policy'],
+    ],
+    description: 'eviction policy of every tier, as name or name(key=value,...)',
+  },
+  { flag: 'gpu-policy', type: 'string', paths: [['tiers', 'gpu', 'policy']], description: 'eviction policy of the GPU tier' },
+  { flag: 'dram-policy', type: 'string', paths: [['tiers', 'dram', 'policy']], description: 'eviction policy of the DRAM tier' },
+  { flag: 'ssd-policy', type: 'string', paths: [['tiers', 'ssd', 'policy']], description: 'eviction policy of the SSD tier' },
+  {
+    flag: 'write-mode',
+    type: 'string',
+    paths: [
+      ['tiers', 'gpu', 'writeMode'],
+      ['tiers', 'dram', 'writeMode'],
+    ],
+    description: 'write mode of the paths GPU to DRAM and DRAM to SSD: write-back, write-through or write-selective',
+  },
+  { flag: 'load-rule', type: 'string', paths: [['loadRule']], description: 'load a cached range (always), recompute it (never), or whichever finishes sooner (cheaper)' },
+  { flag: 'max-batch', type: 'number', paths: [['scheduler', 'maxBatchRequests']], description: 'running requests at most' },
+  { flag: 'sessions', type: 'number', paths: [['workload', 'sessions']], description: 'synthetic workload: sessions to simulate' },
+];
+
+export interface RunArguments {
+  config?: string;
+  trace?: string;
+  format?: string;
+  out?: string;
+  quiet?: boolean;
+  [flag: string]: unknown;
+}
+
+function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    if (typeof node[key] !== 'object' || node[key] === null) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[path[path.length - 1]] = value;
+}
+
+function readScenarioFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ScenarioError(`cannot read scenario file ${path}: ${(error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ScenarioError(`scenario file ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Builds and validates the scenario of a `kvtier run` invocation: the embedded default, then the
+ * --config file, then the flags. Pure apart from reading the scenario file.
+ */
+export function buildRunScenario(args: RunArguments): Scenario {
+  let merged: unknown = DEFAULT_SCENARIO;
+  const sources = ['the default scenario'];
+  if (args.config !== undefined) {
+    const fromFile = readScenarioFile(args.config);
+    // A trace path in a scenario file is relative to that file's folder.
+    const workload = (fromFile as { workload?: { path?: unknown } } | null)?.workload;
+    if (workload && typeof workload.path === 'string' && !isAbsolute(workload.path)) {
+      workload.path = resolve(args.config, '..', workload.path);
+    }
+    merged = mergeScenario(merged, fromFile);
+    sources.push(args.config);
+  }
+
+  const overrides: Record<string, unknown> = {};
+  for (const flag of RUN_FLAGS) {
+    const value = args[flag.flag];
+    if (value === undefined) continue;
+    for (const path of flag.paths) setPath(overrides, path, value);
+  }
+  if (args.trace !== undefined) {
+    const format = args.format ?? 'mooncake';
+    overrides.workload = { ...((overrides.workload as object) ?? {}), kind: format, path: args.trace };
+    delete (overrides.workload as Record<string, unknown>).sessions;
+  } else if (args.format !== undefined) {
+    throw new ScenarioError('--format needs --trace FILE: the format names the trace file\'s format');
+  }
+  if (Object.keys(overrides).length > 0) {
+    merged = mergeScenario(merged, overrides);
+    sources.push('the command line');
+  }
+  return parseScenario(merged, sources.join(' + '));
+}
+
+const defaultScenario = parseScenario(DEFAULT_SCENARIO, 'the default scenario');
+
+function defaultOf(path: readonly string[]): unknown {
+  let node: unknown = defaultScenario;
+  for (const key of path) node = (node as Record<string, unknown> | undefined)?.[key];
+  return node;
+}
+
+function formatCount(value: number): string {
+  return Math.round(value).toLocaleString('en-US');
+}
+
+function percent(value: number): string {
+  return `${(value * 100).toFixed(1)}%`;
+}
+
+function describeScenario(result: Pick<RunResult, 'scenario' | 'resolved'>): string {
+  const { scenario, resolved } = result;
+  const tiers = resolved.tiers.map((tier) => `${tier.name} ${(tier.capacity / 1e9).toFixed(1)} GB ${tier.policy.label}${tier.device ? ` on ${tier.device.name}` : ''}`);
+  const workload = scenario.workload.kind === 'synthetic' ? `synthetic, ${scenario.workload.sessions} sessions` : `${scenario.workload.kind} trace ${scenario.workload.path}`;
+  return [
+    `scenario ${scenario.name}, seed ${scenario.seed}`,
+    `model ${resolved.model.name} (${formatCount(resolved.kvBytesPerToken)} KV bytes per token, ${resolved.blockTokens}-token blocks) on ${scenario.gpu.tensorParallel} x ${resolved.gpu.name}, link ${resolved.link.name}`,
+    `tiers: ${tiers.join('; ')}; in-flight KV budget ${(resolved.inflightBudgetBytes / 1e9).toFixed(1)} GB`,
+    `workload: ${workload}; load rule ${scenario.loadRule}`,
+  ].join('\n');
+}
+
+async function handleRun(args: RunArguments): Promise<void> {
+  const scenario = buildRunScenario(args);
+  const out = args.out ?? `runs/${scenario.name}`;
+  const quiet = args.quiet === true;
+  const showProgress = !quiet && process.stderr.isTTY === true;
+
+  const startedAt = process.hrtime.bigint();
+  const result = runScenario(scenario, {
+    onProgress: showProgress ? (now) => process.stderr.write(`\rsimulated ${(now / NS_PER_SEC).toFixed(0)} s`) : undefined,
+  });
+  const wallSeconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
+  if (showProgress) process.stderr.write('\r\x1b[K');
+  if (!quiet) process.stdout.write(`${describeScenario(result)}\n`);
+
+  const summary = buildSummary(collectRunFacts(result, kvtierVersion()));
+  writeRunFolder(out, { config: { ...scenario, kvtierVersion: kvtierVersion() }, summary });
+
+  const events = result.recorder.events;
+  const rate = events / Math.max(wallSeconds, 1e-9);
+  const hit = summary.hitRate.tokens;
+  const ttft = summary.ttftMs;
+  process.stdout.write(
+    `${formatCount(summary.requests.completed)} requests, token hit rate ${percent(hit.total)} ` +
+      `(gpu ${percent(hit.gpu)}, dram ${percent(hit.dram)}, ssd ${percent(hit.ssd)}), ` +
+      `TTFT p50 ${ttft.p50?.toFixed(0) ?? 'n/a'} ms p99 ${ttft.p99?.toFixed(0) ?? 'n/a'} ms, ` +
+      `SSD ${(summary.ssd.bytesWritten / 1e9).toFixed(1)} GB written; ` +
+      `${formatCount(events)} events in ${wallSeconds.toFixed(2)} s (${(rate / 1e6).toFixed(2)} M events/s) -> ${out}\n`,
+  );
+}
+
+export const runCommand: CommandModule<object, RunArguments> = {
+  command: 'run',
+  describe: 'Simulate one scenario and write its run folder (config.json, summary.json, metrics.csv, report.md)',
+  builder: (yargs: Argv<object>) => {
+    let builder = yargs
+      .option('config', { type: 'string', describe: 'scenario file (JSON), merged over the default scenario' })
+      .option('trace', { type: 'string', describe: 'replay this trace file instead of the synthetic workload' })
+      .option('format', { type: 'string', choices: ['mooncake'], describe: 'format of --trace [default: mooncake]' })
+      .option('out', { type: 'string', describe: 'run folder to write [default: runs/<scenario name>]' })
+      .option('quiet', { type: 'boolean', describe: 'print only the summary line' });
+    for (const flag of RUN_FLAGS) {
+      const fallback = defaultOf(flag.paths[0]);
+      const shown = fallback === undefined ? '' : ` [default: ${String(fallback)}]`;
+      builder = builder.option(flag.flag, { type: flag.type, describe: `${flag.description}${shown}` });
+    }
+    return builder as Argv<RunArguments>;
+  },
+  handler: handleRun,
+};

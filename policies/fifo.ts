@@ -1,0 +1,39 @@
+// FIFO (first in, first out). A hit changes nothing and the victim is the object inserted longest
+// ago, as in libCacheSim's FIFO. The queue is doubly linked through typed arrays indexed by handle,
+// so an access allocates nothing.
+
+import type { EvictionPolicy, PolicyDefinition } from './policy.js';
+import { DoublyLinkedList } from './list.js';
+
+class Fifo implements EvictionPolicy {
+  private readonly queue = new DoublyLinkedList();
+
+  grow(handleCapacity: number): void {
+    this.queue.grow(handleCapacity);
+  }
+
+  onHit(): void {}
+
+  admit(): boolean {
+    return true;
+  }
+
+  evict(): number {
+    return this.queue.popTail();
+  }
+
+  insert(handle: number): void {
+    this.queue.pushHead(handle);
+  }
+
+  remove(handle: number): void {
+    this.queue.unlink(handle);
+  }
+}
+
+export const fifo: PolicyDefinition = {
+  name: 'fifo',
+  description: 'First in, first out: evicts the object inserted longest ago; hits change nothing.',
+  parameters: [],
+  create: () => new Fifo(),
+};

@@ -1,0 +1,161 @@
+// Builds summary.json from what a run recorded. The structure and every formula are those of the
+// metric table in metrics.ts.
+
+import { LATENCY_STATS } from './metrics.js';
+import type { Histogram } from './histogram.js';
+import { PrefixSource, TIER_NAMES, type RunRecorder, type TierName } from './recorder.js';
+
+/** What a run reports about one tier of its KV store. */
+export interface TierFacts {
+  name: TierName;
+  capacityBytes: number;
+  policy: string;
+  blocksWritten: number;
+  bytesWritten: number;
+  evictions: number;
+  demotions: number;
+  drops: number;
+  residentBlocks: number;
+  usedBytes: number;
+}
+
+export interface RunFacts {
+  kvtierVersion: string;
+  scenario: string;
+  seed: number;
+  recorder: RunRecorder;
+  tiers: TierFacts[];
+  memory: {
+    kvBytesPerToken: number;
+    blockTokens: number;
+    weightBytes: number;
+    gpuCacheBytes: number;
+    inflightBudgetBytes: number;
+  };
+}
+
+type LatencySummary = Record<(typeof LATENCY_STATS)[number], number | null>;
+type PerTier<T> = Record<TierName, T>;
+
+export interface RunSummary {
+  kvtierVersion: string;
+  scenario: string;
+  seed: number;
+  simulatedSeconds: number;
+  events: number;
+  requests: { arrived: number; completed: number; oversized: number };
+  lookups: { blocks: number; tokens: number };
+  hitRate: {
+    tokens: PerTier<number> & { total: number };
+    blocks: PerTier<number> & { total: number };
+    requests: PerTier<number> & { total: number };
+  };
+  present: { blocks: PerTier<number>; unusedBlocks: number; unusedTokens: number; recomputedByLoadRule: number };
+  ttftMs: LatencySummary;
+  tpotMs: LatencySummary;
+  e2eMs: LatencySummary;
+  queueMs: LatencySummary;
+  loadMs: LatencySummary;
+  ssd: { bytesWritten: number; bytesRead: number };
+  dram: { bytesWritten: number; bytesRead: number };
+  tiers: PerTier<Omit<TierFacts, 'name' | 'residentBlocks' | 'usedBytes'> & { residentBlocksAtEnd: number; usedBytesAtEnd: number }>;
+  gpu: { busyFraction: number; steps: number; prefillTokens: number; decodeTokens: number; maxQueueLength: number };
+  memory: RunFacts['memory'];
+}
+
+const NS_PER_MS = 1e6;
+
+function latencySummary(histogram: Histogram): LatencySummary {
+  if (histogram.count === 0) return { p50: null, p90: null, p99: null, p999: null, max: null, mean: null };
+  return {
+    p50: histogram.quantile(0.5) / NS_PER_MS,
+    p90: histogram.quantile(0.9) / NS_PER_MS,
+    p99: histogram.quantile(0.99) / NS_PER_MS,
+    p999: histogram.quantile(0.999) / NS_PER_MS,
+    max: histogram.max / NS_PER_MS,
+    mean: histogram.mean / NS_PER_MS,
+  };
+}
+
+function ratio(numerator: number, denominator: number): number {
+  return denominator === 0 ? 0 : numerator / denominator;
+}
+
+function perTier<T>(value: (tier: number, name: TierName) => T): PerTier<T> {
+  return { gpu: value(0, 'gpu'), dram: value(1, 'dram'), ssd: value(2, 'ssd') };
+}
+
+export function buildSummary(facts: RunFacts): RunSummary {
+  const recorder = facts.recorder;
+  const admitted = recorder.requestsBySource.reduce((sum, count) => sum + count, 0);
+  const usedTokens = recorder.usedTokens.reduce((sum, value) => sum + value, 0);
+  const usedBlocks = recorder.usedBlocks.reduce((sum, value) => sum + value, 0);
+  const tierFacts = (name: TierName): TierFacts =>
+    facts.tiers.find((tier) => tier.name === name) ?? {
+      name,
+      capacityBytes: 0,
+      policy: 'none',
+      blocksWritten: 0,
+      bytesWritten: 0,
+      evictions: 0,
+      demotions: 0,
+      drops: 0,
+      residentBlocks: 0,
+      usedBytes: 0,
+    };
+
+  return {
+    kvtierVersion: facts.kvtierVersion,
+    scenario: facts.scenario,
+    seed: facts.seed,
+    simulatedSeconds: recorder.endAt / 1e9,
+    events: recorder.events,
+    requests: { arrived: recorder.requestsArrived, completed: recorder.requestsCompleted, oversized: recorder.requestsOversized },
+    lookups: { blocks: recorder.promptBlocks, tokens: recorder.promptTokens },
+    hitRate: {
+      tokens: { ...perTier((tier) => ratio(recorder.usedTokens[tier], recorder.promptTokens)), total: ratio(usedTokens, recorder.promptTokens) },
+      blocks: { ...perTier((tier) => ratio(recorder.usedBlocks[tier], recorder.promptBlocks)), total: ratio(usedBlocks, recorder.promptBlocks) },
+      requests: {
+        ...perTier((tier) => ratio(recorder.requestsBySource[tier + 1], admitted)),
+        total: ratio(admitted - recorder.requestsBySource[PrefixSource.None], admitted),
+      },
+    },
+    present: {
+      blocks: perTier((tier) => recorder.presentBlocks[tier]),
+      unusedBlocks: recorder.presentUnusedBlocks,
+      unusedTokens: recorder.presentUnusedTokens,
+      recomputedByLoadRule: recorder.recomputedByRuleBlocks,
+    },
+    ttftMs: latencySummary(recorder.ttftNs),
+    tpotMs: latencySummary(recorder.tpotNs),
+    e2eMs: latencySummary(recorder.e2eNs),
+    queueMs: latencySummary(recorder.queueNs),
+    loadMs: latencySummary(recorder.loadNs),
+    ssd: { bytesWritten: tierFacts('ssd').bytesWritten, bytesRead: recorder.loadedBytes[2] },
+    dram: { bytesWritten: tierFacts('dram').bytesWritten, bytesRead: recorder.loadedBytes[1] },
+    tiers: perTier((_tier, name) => {
+      const { name: _name, residentBlocks, usedBytes, ...rest } = tierFacts(name);
+      return { ...rest, residentBlocksAtEnd: residentBlocks, usedBytesAtEnd: usedBytes };
+    }),
+    gpu: {
+      busyFraction: ratio(recorder.gpuBusyNs, recorder.endAt),
+      steps: recorder.steps,
+      prefillTokens: recorder.prefillTokens,
+      decodeTokens: recorder.decodeTokens,
+      maxQueueLength: recorder.maxQueueLength,
+    },
+    memory: facts.memory,
+  };
+}
+
+/** Flattens a summary into (metric path, value) pairs in document order, for metrics.csv. */
+export function flattenSummary(summary: object, prefix = ''): [string, string | number | null][] {
+  const rows: [string, string | number | null][] = [];
+  for (const [key, value] of Object.entries(summary)) {
+    const path = prefix === '' ? key : `${prefix}.${key}`;
+    if (value !== null && typeof value === 'object') rows.push(...flattenSummary(value as object, path));
+    else rows.push([path, value as string | number | null]);
+  }
+  return rows;
+}
+

@@ -1,0 +1,271 @@
+// Object-trace mode: replays a plain trace of object requests (ids and sizes, no timing) against
+// one PolicyCache per policy and cache size, with libCacheSim's cachesim semantics, so that miss
+// counts can be compared with libCacheSim's exactly. Every request counts, the first request to an
+// object included; requests of size 0 are skipped; an object keeps the size it was inserted with.
+//
+// The whole request sequence is held in memory (about 16 bytes per request plus one map entry per
+// distinct object), because Belady needs each request's next use, found by a backward pass over the
+// sequence. That is acceptable for object-trace mode; the full simulation streams its input instead.
+
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { PolicyCache } from './cache.js';
+import type { PolicySpec } from '../policies/registry.js';
+
+/** Tokens per block in the Mooncake traces, the size of one block request when sizes are used. */
+export const MOONCAKE_BLOCK_TOKENS = 512;
+
+export type ObjectTraceFormat = 'csv' | 'mooncake';
+
+/** Invalid trace file or cache size. The CLI exits with status 2 on it. */
+export class TraceError extends Error {
+  readonly code = 'ERR_KVTIER_INPUT';
+
+  constructor(message: string) {
+    super(message);
+    this.name = 'TraceError';
+  }
+}
+
+/** A trace read into memory: one entry per request, objects mapped to dense handles 0..objectCount-1. */
+export interface ObjectTrace {
+  path: string;
+  requestCount: number;
+  /** Handle of each request's object. */
+  handles: Int32Array;
+  /** Size of each request: bytes, tokens for Mooncake, or 1 when sizes are ignored. */
+  sizes: Float64Array;
+  /** Index of the next request to the same object, or Infinity when there is none. */
+  nextAccess: Float64Array;
+  /** Number of distinct objects. */
+  objectCount: number;
+  /** Sum over distinct objects of the size of each one's first request. */
+  workingSetSize: number;
+  /** Sum of all request sizes. */
+  totalRequestedSize: number;
+}
+
+export interface ReadTraceOptions {
+  format: ObjectTraceFormat;
+  /** Treat every request as size 1, so capacities count objects. */
+  ignoreSize: boolean;
+}
+
+/** Reads a CSV (`time,obj_id,obj_size`, header optional) or Mooncake JSONL trace into memory. */
+export async function readObjectTrace(path: string, options: ReadTraceOptions): Promise<ObjectTrace> {
+  const builder = new TraceBuilder(path);
+  if (options.format === 'csv') await readCsv(path, options.ignoreSize, builder);
+  else await readMooncake(path, options.ignoreSize, builder);
+  return builder.finish();
+}
+
+/**
+ * Parses a cache size: `N%` of the working set (distinct objects, or with sizes the sum of first-seen
+ * sizes), rounded down as libCacheSim does, or a plain positive integer in the trace's unit.
+ */
+export function parseCacheSize(text: string, trace: ObjectTrace, ignoreSize: boolean): number {
+  const trimmed = text.trim();
+  const percent = /^(\d+(?:\.\d+)?)%$/.exec(trimmed);
+  if (percent !== null) {
+    const share = Number(percent[1]);
+    const workingSet = ignoreSize ? trace.objectCount : trace.workingSetSize;
+    const size = Math.floor((workingSet * share) / 100);
+    if (size < 1 || share > 100) {
+      throw new TraceError(`cache size "${text}" is ${size} for a working set of ${workingSet}: expected a percentage in (0, 100] giving at least 1`);
+    }
+    return size;
+  }
+  if (/^\d+$/.test(trimmed) && Number(trimmed) >= 1 && Number.isSafeInteger(Number(trimmed))) return Number(trimmed);
+  throw new TraceError(`invalid cache size "${text}": expected a positive integer or a percentage such as 5%`);
+}
+
+/** Counts of one replay. Ratios are misses / requests and bytesMissed / bytesRequested. */
+export interface CacheSimResult {
+  policy: string;
+  cacheSize: number;
+  requests: number;
+  misses: number;
+  bytesRequested: number;
+  bytesMissed: number;
+  /** One entry per request, 1 for a hit, when `recordHits` was set. */
+  hits?: Uint8Array;
+}
+
+/** Replays `trace` against a new cache with policy `spec` and `cacheSize`. */
+export function simulateObjectTrace(
+  trace: ObjectTrace,
+  spec: PolicySpec,
+  cacheSize: number,
+  options: { recordHits?: boolean } = {},
+): CacheSimResult {
+  const cache = new PolicyCache(spec, cacheSize);
+  cache.grow(trace.objectCount);
+  const access = cache.access;
+  const { handles, sizes, nextAccess } = trace;
+  const hits = options.recordHits === true ? new Uint8Array(trace.requestCount) : undefined;
+  let misses = 0;
+  let bytesMissed = 0;
+
+  for (let index = 0; index < trace.requestCount; index++) {
+    const handle = handles[index];
+    const size = sizes[index];
+    access.accessIndex = index;
+    access.nextAccessIndex = nextAccess[index];
+    // Handles are never recycled in object-trace mode, so a handle is a stable key as well.
+    const hit = cache.request(handle, handle, size);
+    if (hit) {
+      if (hits !== undefined) hits[index] = 1;
+    } else {
+      misses++;
+      bytesMissed += size;
+    }
+  }
+
+  return {
+    policy: spec.label,
+    cacheSize,
+    requests: trace.requestCount,
+    misses,
+    bytesRequested: trace.totalRequestedSize,
+    bytesMissed,
+    hits,
+  };
+}
+
+/** Collects requests, maps ids to handles and computes next uses. */
+class TraceBuilder {
+  private handles = new Int32Array(1024);
+  private sizes = new Float64Array(1024);
+  private count = 0;
+  private readonly handleOf = new Map<string | number, number>();
+  private workingSetSize = 0;
+  private totalRequestedSize = 0;
+
+  constructor(private readonly path: string) {}
+
+  add(id: string | number, size: number): void {
+    if (size === 0) return;
+    let handle = this.handleOf.get(id);
+    if (handle === undefined) {
+      handle = this.handleOf.size;
+      this.handleOf.set(id, handle);
+      this.workingSetSize += size;
+    }
+    if (this.count === this.handles.length) {
+      const handles = new Int32Array(this.count * 2);
+      const sizes = new Float64Array(this.count * 2);
+      handles.set(this.handles);
+      sizes.set(this.sizes);
+      this.handles = handles;
+      this.sizes = sizes;
+    }
+    this.handles[this.count] = handle;
+    this.sizes[this.count] = size;
+    this.count++;
+    this.totalRequestedSize += size;
+  }
+
+  finish(): ObjectTrace {
+    const handles = this.handles.slice(0, this.count);
+    const sizes = this.sizes.slice(0, this.count);
+    const objectCount = this.handleOf.size;
+    const nextAccess = new Float64Array(this.count);
+    const lastSeen = new Float64Array(objectCount).fill(Number.POSITIVE_INFINITY);
+    for (let index = this.count - 1; index >= 0; index--) {
+      const handle = handles[index];
+      nextAccess[index] = lastSeen[handle];
+      lastSeen[handle] = index;
+    }
+    return {
+      path: this.path,
+      requestCount: this.count,
+      handles,
+      sizes,
+      nextAccess,
+      objectCount,
+      workingSetSize: this.workingSetSize,
+      totalRequestedSize: this.totalRequestedSize,
+    };
+  }
+}
+
+const CSV_COLUMNS = ['time', 'obj_id', 'obj_size'] as const;
+
+async function readCsv(path: string, ignoreSize: boolean, builder: TraceBuilder): Promise<void> {
+  let idColumn = 1;
+  let sizeColumn = 2;
+  let lineNumber = 0;
+  for await (const line of readLines(path)) {
+    lineNumber++;
+    if (line.trim() === '') continue;
+    const fields = line.split(',');
+    if (lineNumber === 1 && fields.some((field) => CSV_COLUMNS.includes(field.trim() as (typeof CSV_COLUMNS)[number]))) {
+      const names = fields.map((field) => field.trim());
+      idColumn = names.indexOf('obj_id');
+      sizeColumn = names.indexOf('obj_size');
+      if (idColumn === -1) throw new TraceError(`${path}:1: header has no obj_id column: expected time,obj_id,obj_size`);
+      if (sizeColumn === -1 && !ignoreSize) {
+        throw new TraceError(`${path}:1: header has no obj_size column: expected time,obj_id,obj_size (or pass --ignore-size)`);
+      }
+      continue;
+    }
+
+    const id = fields[idColumn]?.trim();
+    if (id === undefined || !/^\d+$/.test(id)) {
+      throw new TraceError(`${path}:${lineNumber}: field obj_id is "${id ?? ''}": expected a non-negative integer`);
+    }
+    if (ignoreSize) {
+      builder.add(id, 1);
+      continue;
+    }
+    const sizeText = fields[sizeColumn]?.trim();
+    const size = Number(sizeText);
+    if (sizeText === undefined || !/^\d+$/.test(sizeText) || !Number.isSafeInteger(size)) {
+      throw new TraceError(`${path}:${lineNumber}: field obj_size is "${sizeText ?? ''}": expected a non-negative integer`);
+    }
+    builder.add(id, size);
+  }
+}
+
+async function readMooncake(path: string, ignoreSize: boolean, builder: TraceBuilder): Promise<void> {
+  const blockSize = ignoreSize ? 1 : MOONCAKE_BLOCK_TOKENS;
+  let lineNumber = 0;
+  for await (const line of readLines(path)) {
+    lineNumber++;
+    if (line.trim() === '') continue;
+    let record: unknown;
+    try {
+      record = JSON.parse(line);
+    } catch (error) {
+      throw new TraceError(`${path}:${lineNumber}: invalid JSON (${(error as Error).message}): expected one request object per line`);
+    }
+    const hashIds = (record as { hash_ids?: unknown } | null)?.hash_ids;
+    if (!Array.isArray(hashIds)) {
+      throw new TraceError(`${path}:${lineNumber}: field hash_ids is ${JSON.stringify(hashIds) ?? 'missing'}: expected an array of integers`);
+    }
+    for (const id of hashIds) {
+      if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) {
+        throw new TraceError(`${path}:${lineNumber}: field hash_ids contains ${JSON.stringify(id)}: expected non-negative integers`);
+      }
+      builder.add(id, blockSize);
+    }
+  }
+}
+
+function readLines(path: string): AsyncIterable<string> {
+  const stream = createReadStream(path, { encoding: 'utf8' });
+  stream.on('error', () => {
+    // The readline iterator rethrows the stream's error; this listener only stops it being unhandled.
+  });
+  return iterateLines(path, createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }));
+}
+
+async function* iterateLines(path: string, lines: AsyncIterable<string>): AsyncIterable<string> {
+  try {
+    yield* lines;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new TraceError(`trace file ${path} not found`);
+    throw error;
+  }
+}

@@ -1,0 +1,249 @@
+// The tiered KV store. Tiers are ordered, GPU first; each is a PolicyCache with a capacity in
+// bytes and its own eviction policy. A block may hold copies in several tiers. Every block id maps
+// to an integer handle while some tier holds the block, and handles are recycled once no tier does.
+//
+// Movement between tiers follows the write mode of the path from tier t to tier t + 1:
+// - write-back: a block evicted from t with no copy below is demoted into t + 1 (which may evict
+//   in turn); a block evicted from the last tier is dropped;
+// - write-through: a block is written into t + 1 when it is created in t;
+// - write-selective: a block is written into t + 1 once it has been hit `writeSelectiveHits` times.
+// Evicting a block that has a copy below costs nothing. A block read from a lower tier is copied
+// into the GPU tier; the lower copy stays unless that tier is exclusive.
+
+import type { AccessInfo } from '../policies/policy.js';
+import type { PolicySpec } from '../policies/registry.js';
+import { PolicyCache } from './cache.js';
+import { IntMap } from './int-map.js';
+
+export type WriteMode = 'write-back' | 'write-through' | 'write-selective';
+
+export interface TierSpec {
+  /** Tier name used in results: gpu, dram or ssd. */
+  name: string;
+  /** Capacity in bytes, or in blocks when the store counts unit sizes. */
+  capacity: number;
+  policy: PolicySpec;
+  /** Write mode of the path from this tier to the next one. */
+  writeMode: WriteMode;
+  /** Hits after which write-selective writes a block down. */
+  writeSelectiveHits: number;
+  /** Whether a block read from this tier into the GPU leaves this tier. */
+  exclusive: boolean;
+}
+
+/**
+ * Told of every block written into a tier. `fromTier` is the tier the data came from: the tier
+ * above for a demotion or write-through, the tier below for a copy-up, -1 for a block computed on
+ * the GPU.
+ */
+export type TierWriteListener = (tier: number, handle: number, sizeBytes: number, fromTier: number) => void;
+
+export interface KvStoreOptions {
+  /** KV bytes per token of the model; a block's size is its tokens times this. */
+  bytesPerToken: number;
+  /** Count every block as size 1 whatever its tokens (block-level replays against references). */
+  unitSizes?: boolean;
+  onWrite?: TierWriteListener;
+}
+
+const NO_TIER = -1;
+
+export class KvStore {
+  readonly tiers: PolicyCache[];
+  readonly specs: readonly TierSpec[];
+  /** The access description shared by every tier's policy; the simulator fills it before each block. */
+  readonly access: AccessInfo = { now: 0, accessIndex: 0, nextAccessIndex: Number.NaN, session: -1, position: -1 };
+
+  /** Bytes and blocks written into each tier (insertions, demotions, write-throughs, copy-ups). */
+  readonly writtenBytes: Float64Array;
+  readonly writtenBlocks: Float64Array;
+  /** Blocks evicted from each tier, and of those, demoted into the next tier. */
+  readonly evictedBlocks: Float64Array;
+  readonly demotedBlocks: Float64Array;
+  /** Blocks that left the last copy in the store, by the tier they left last. */
+  readonly droppedBlocks: Float64Array;
+
+  private readonly ids = new IntMap();
+  private readonly bytesPerToken: number;
+  private readonly unitSizes: boolean;
+  private readonly onWrite: TierWriteListener | null;
+  private readonly writeModes: Uint8Array;
+  private readonly selectiveHits: Int32Array;
+  private readonly exclusive: Uint8Array;
+  private readonly tierCount: number;
+
+  private handleCapacity = 0;
+  private handleCount = 0;
+  private keys = new Float64Array(0);
+  private sizes = new Float64Array(0);
+  private tokens = new Int32Array(0);
+  private hitCounts = new Int32Array(0);
+  private residency = new Uint8Array(0);
+  private busy = new Uint8Array(0);
+  private freeHandles = new Int32Array(0);
+  private freeCount = 0;
+
+  constructor(tiers: readonly TierSpec[], options: KvStoreOptions) {
+    if (tiers.length === 0 || tiers.length > 8) throw new RangeError(`a KV store needs 1 to 8 tiers, got ${tiers.length}`);
+    this.specs = tiers;
+    this.tierCount = tiers.length;
+    this.bytesPerToken = options.bytesPerToken;
+    this.unitSizes = options.unitSizes ?? false;
+    this.onWrite = options.onWrite ?? null;
+    this.writeModes = Uint8Array.from(tiers, (tier) => (tier.writeMode === 'write-back' ? 0 : tier.writeMode === 'write-through' ? 1 : 2));
+    this.selectiveHits = Int32Array.from(tiers, (tier) => tier.writeSelectiveHits);
+    this.exclusive = Uint8Array.from(tiers, (tier) => (tier.exclusive ? 1 : 0));
+    this.writtenBytes = new Float64Array(tiers.length);
+    this.writtenBlocks = new Float64Array(tiers.length);
+    this.evictedBlocks = new Float64Array(tiers.length);
+    this.demotedBlocks = new Float64Array(tiers.length);
+    this.droppedBlocks = new Float64Array(tiers.length);
+    this.tiers = tiers.map((tier, index) => {
+      const cache = new PolicyCache(tier.policy, tier.capacity, this.access);
+      cache.setEvictionListener((handle) => this.handleEviction(index, handle));
+      return cache;
+    });
+    this.growHandles(1024);
+  }
+
+  /** Blocks currently held by at least one tier. */
+  get blockCount(): number {
+    return this.ids.size;
+  }
+
+  /** Returns the handle of block `id`, or -1 when no tier holds it. Changes nothing. */
+  find(id: number): number {
+    return this.ids.get(id);
+  }
+
+  /** Returns the first (fastest) tier holding `handle`, or -1. Changes nothing. */
+  sourceTier(handle: number): number {
+    const mask = this.residency[handle];
+    if (mask === 0) return NO_TIER;
+    return 31 - Math.clz32(mask & -mask);
+  }
+
+  /** Bitmask of the tiers holding `handle` (bit t for tier t). */
+  residencyOf(handle: number): number {
+    return this.residency[handle];
+  }
+
+  /** Size of a block of `tokens` tokens, in the store's unit. */
+  blockSize(tokens: number): number {
+    return this.unitSizes ? 1 : tokens * this.bytesPerToken;
+  }
+
+  /**
+   * Records that a request used block `id` of `tokens` tokens and that it now sits in GPU memory:
+   * a GPU hit is touched, otherwise the block is inserted into the GPU tier (a copy-up when
+   * `readFromTier` > 0 names the lower tier it was read from, else a freshly computed block).
+   */
+  touch(id: number, tokens: number, readFromTier: number): void {
+    let handle = this.ids.get(id);
+    if (handle === -1) handle = this.allocate(id, tokens);
+    this.busy[handle] = 1;
+
+    if ((this.residency[handle] & 1) !== 0) {
+      this.hitCounts[handle]++;
+      this.tiers[0].hit(handle);
+      this.writeSelectively(0, handle);
+    } else {
+      if (readFromTier > 0 && (this.residency[handle] & (1 << readFromTier)) !== 0) {
+        this.hitCounts[handle]++;
+        this.tiers[readFromTier].hit(handle);
+        if (this.exclusive[readFromTier] === 1) {
+          this.tiers[readFromTier].remove(handle);
+          this.residency[handle] &= ~(1 << readFromTier);
+        } else {
+          this.writeSelectively(readFromTier, handle);
+        }
+      }
+      this.insertInto(0, handle, readFromTier > 0 ? readFromTier : NO_TIER);
+    }
+
+    this.busy[handle] = 0;
+    if (this.residency[handle] === 0) this.release(handle);
+  }
+
+  // Inserts `handle` into `tier`; returns whether the tier admitted it.
+  private insertInto(tier: number, handle: number, fromTier: number): boolean {
+    const size = this.sizes[handle];
+    const wasBusy = this.busy[handle];
+    this.busy[handle] = 1;
+    const inserted = this.tiers[tier].insert(handle, this.keys[handle], size);
+    if (inserted) {
+      this.residency[handle] |= 1 << tier;
+      this.writtenBytes[tier] += size;
+      this.writtenBlocks[tier]++;
+      if (this.onWrite !== null) this.onWrite(tier, handle, size, fromTier);
+      const below = tier + 1;
+      if (below < this.tierCount && this.writeModes[tier] === 1 && (this.residency[handle] & (1 << below)) === 0) {
+        this.insertInto(below, handle, tier);
+      }
+    }
+    this.busy[handle] = wasBusy;
+    return inserted;
+  }
+
+  // Writes a hit block into the next tier once it reaches the write-selective threshold.
+  private writeSelectively(tier: number, handle: number): void {
+    const below = tier + 1;
+    if (below >= this.tierCount || this.writeModes[tier] !== 2) return;
+    if (this.hitCounts[handle] < this.selectiveHits[tier]) return;
+    if ((this.residency[handle] & (1 << below)) !== 0) return;
+    this.insertInto(below, handle, tier);
+  }
+
+  private handleEviction(tier: number, handle: number): void {
+    this.residency[handle] &= ~(1 << tier);
+    this.evictedBlocks[tier]++;
+    const below = tier + 1;
+    const copyBelow = this.residency[handle] >> below !== 0;
+    if (!copyBelow && below < this.tierCount && this.writeModes[tier] === 0) {
+      if (this.insertInto(below, handle, tier)) this.demotedBlocks[tier]++;
+    }
+    if (this.residency[handle] === 0) {
+      this.droppedBlocks[tier]++;
+      if (this.busy[handle] === 0) this.release(handle);
+    }
+  }
+
+  private allocate(id: number, tokens: number): number {
+    let handle: number;
+    if (this.freeCount > 0) {
+      handle = this.freeHandles[--this.freeCount];
+    } else {
+      if (this.handleCount === this.handleCapacity) this.growHandles(this.handleCapacity * 2);
+      handle = this.handleCount++;
+    }
+    this.keys[handle] = id;
+    this.tokens[handle] = tokens;
+    this.sizes[handle] = this.blockSize(tokens);
+    this.hitCounts[handle] = 0;
+    this.residency[handle] = 0;
+    this.ids.set(id, handle);
+    return handle;
+  }
+
+  private release(handle: number): void {
+    this.ids.delete(this.keys[handle]);
+    this.freeHandles[this.freeCount++] = handle;
+  }
+
+  private growHandles(capacity: number): void {
+    const grow = <T extends Float64Array | Int32Array | Uint8Array>(array: T, make: (n: number) => T): T => {
+      const grown = make(capacity);
+      grown.set(array);
+      return grown;
+    };
+    this.keys = grow(this.keys, (n) => new Float64Array(n));
+    this.sizes = grow(this.sizes, (n) => new Float64Array(n));
+    this.tokens = grow(this.tokens, (n) => new Int32Array(n));
+    this.hitCounts = grow(this.hitCounts, (n) => new Int32Array(n));
+    this.residency = grow(this.residency, (n) => new Uint8Array(n));
+    this.busy = grow(this.busy, (n) => new Uint8Array(n));
+    this.freeHandles = grow(this.freeHandles, (n) => new Int32Array(n));
+    this.handleCapacity = capacity;
+    for (const tier of this.tiers) tier.grow(capacity);
+  }
+}

@@ -1,0 +1,203 @@
+// Builds a run from a validated scenario (presets resolved, capacities derived, devices, KV store,
+// compute model and workload created) and runs it.
+
+import { DeviceQueue, Operation, stripeDevices, type DeviceSpec } from '../devices/device.js';
+import { getGpu, type GpuSpec } from '../devices/gpus.js';
+import { getDevicePreset } from '../devices/presets.js';
+import { parsePolicySpec } from '../policies/registry.js';
+import { RunRecorder, TIER_NAMES, type TierName } from '../results/recorder.js';
+import type { RunFacts } from '../results/summary.js';
+import { MooncakeTrace } from '../workloads/mooncake.js';
+import type { Workload } from '../workloads/request.js';
+import { SyntheticWorkload } from '../workloads/synthetic.js';
+import { ComputeModel } from './compute.js';
+import { KvStore, type TierSpec } from './kv-store.js';
+import { getModel, kvBytesPerToken, type ModelSpec } from './models.js';
+import { ScenarioError, type Scenario } from './scenario.js';
+import { Simulator } from './simulator.js';
+
+/** Host DRAM tier capacity when the scenario says `auto`. */
+const DEFAULT_DRAM_BYTES = 256e9;
+
+/** One tier as the run resolved it. */
+export interface ResolvedTier extends TierSpec {
+  /** Device preset of the tier, or null for the GPU tier. */
+  device: DeviceSpec | null;
+}
+
+/** Everything a scenario's names and `auto` values resolved to. */
+export interface ResolvedRun {
+  model: ModelSpec;
+  gpu: GpuSpec;
+  link: DeviceSpec;
+  kvBytesPerToken: number;
+  blockTokens: number;
+  weightBytes: number;
+  hbmBytes: number;
+  gpuCacheBytes: number;
+  inflightBudgetBytes: number;
+  tiers: ResolvedTier[];
+}
+
+export interface RunResult {
+  scenario: Scenario;
+  resolved: ResolvedRun;
+  recorder: RunRecorder;
+  store: KvStore;
+  /** Device queues of the tiers (null for the GPU) and of the link, after the run. */
+  tierDevices: (DeviceQueue | null)[];
+  link: DeviceQueue;
+}
+
+export interface RunOptions {
+  /** Called now and then with the simulated time, for progress display. */
+  onProgress?: (now: number) => void;
+}
+
+/** Resolves presets and capacities; throws ScenarioError when they do not fit together. */
+export function resolveRun(scenario: Scenario, blockTokens: number): ResolvedRun {
+  const preset = getModel(scenario.model.preset);
+  const model: ModelSpec = {
+    ...preset,
+    weightBytesPerParameter: scenario.model.weightBytesPerParameter ?? preset.weightBytesPerParameter,
+    kvBytesPerElement: scenario.model.kvBytesPerElement ?? preset.kvBytesPerElement,
+  };
+  const gpu = getGpu(scenario.gpu.preset);
+  const tensorParallel = scenario.gpu.tensorParallel;
+  const link = stripeDevices(getDevicePreset(scenario.link.preset), tensorParallel);
+  const bytesPerToken = kvBytesPerToken(model);
+
+  const hbmBytes = gpu.hbmBytes * tensorParallel;
+  const weightBytes = model.parameters * model.weightBytesPerParameter;
+  const freeBytes = hbmBytes * scenario.gpu.memoryUtilization - weightBytes;
+  if (freeBytes <= 0) {
+    throw new ScenarioError(
+      `model ${model.name} needs ${(weightBytes / 1e9).toFixed(1)} GB of weights but ${tensorParallel} x ${gpu.name} offers ` +
+        `${((hbmBytes * scenario.gpu.memoryUtilization) / 1e9).toFixed(1)} GB at gpu.memoryUtilization ${scenario.gpu.memoryUtilization}: ` +
+        'raise gpu.tensorParallel, use FP8 weights (model.weightBytesPerParameter 1) or a larger GPU',
+    );
+  }
+  const gpuTier = scenario.tiers.gpu;
+  const gpuCacheBytes = gpuTier.capacity === 'auto' ? Math.floor(freeBytes * scenario.gpu.cacheShare) : gpuTier.capacity;
+  if (gpuCacheBytes >= freeBytes) {
+    throw new ScenarioError(
+      `tiers.gpu.capacity is ${gpuCacheBytes} bytes but only ${Math.floor(freeBytes)} bytes of HBM are free after weights: ` +
+        'leave room for the KV of running requests',
+    );
+  }
+
+  const tiers: ResolvedTier[] = [
+    { name: 'gpu', capacity: gpuCacheBytes, policy: parsePolicySpec(gpuTier.policy), writeMode: gpuTier.writeMode, writeSelectiveHits: gpuTier.writeSelectiveHits, exclusive: false, device: null },
+  ];
+  const dram = scenario.tiers.dram;
+  if (dram.enabled) {
+    const capacity = dram.capacity === 'auto' ? DEFAULT_DRAM_BYTES : dram.capacity;
+    if (capacity > 0) {
+      tiers.push({ name: 'dram', capacity, policy: parsePolicySpec(dram.policy), writeMode: dram.writeMode, writeSelectiveHits: dram.writeSelectiveHits, exclusive: dram.exclusive, device: getDevicePreset(dram.device) });
+    }
+  }
+  const ssd = scenario.tiers.ssd;
+  if (ssd.enabled) {
+    const drive = stripeDevices(getDevicePreset(ssd.device), ssd.count);
+    const capacity = ssd.capacity === 'auto' ? (drive.capacityBytes ?? 0) : ssd.capacity;
+    if (capacity > 0) {
+      tiers.push({ name: 'ssd', capacity, policy: parsePolicySpec(ssd.policy), writeMode: ssd.writeMode, writeSelectiveHits: ssd.writeSelectiveHits, exclusive: ssd.exclusive, device: drive });
+    }
+  }
+
+  return {
+    model,
+    gpu,
+    link,
+    kvBytesPerToken: bytesPerToken,
+    blockTokens,
+    weightBytes,
+    hbmBytes,
+    gpuCacheBytes,
+    inflightBudgetBytes: Math.floor(freeBytes - gpuCacheBytes),
+    tiers,
+  };
+}
+
+/** Creates the scenario's workload. */
+export function createWorkload(scenario: Scenario): Workload {
+  const workload = scenario.workload;
+  if (workload.kind === 'mooncake') return new MooncakeTrace(workload.path, { blockTokens: workload.blockTokens });
+  const { kind: _kind, ...config } = workload;
+  return new SyntheticWorkload(config, scenario.seed);
+}
+
+/** Runs a validated scenario to completion. */
+export function runScenario(scenario: Scenario, options: RunOptions = {}): RunResult {
+  const workload = createWorkload(scenario);
+  try {
+    const resolved = resolveRun(scenario, workload.blockTokens);
+    const tierDevices = resolved.tiers.map((tier) => (tier.device === null ? null : new DeviceQueue(tier.device)));
+    const link = new DeviceQueue(resolved.link);
+    const store = new KvStore(resolved.tiers, {
+      bytesPerToken: resolved.kvBytesPerToken,
+      // Writes into a lower tier occupy its device, and cross the link when they leave the GPU.
+      onWrite: (tier, _handle, sizeBytes, fromTier) => {
+        const device = tierDevices[tier];
+        if (device === null) return;
+        let at = store.access.now;
+        if (fromTier === 0) at = link.submit(Operation.Write, at, sizeBytes);
+        device.submit(Operation.Write, at, sizeBytes);
+      },
+    });
+    const compute = new ComputeModel(resolved.model, resolved.gpu, resolved.kvBytesPerToken, {
+      prefillUtilization: scenario.gpu.prefillUtilization,
+      decodeBandwidthUtilization: scenario.gpu.decodeBandwidthUtilization,
+      tensorParallel: scenario.gpu.tensorParallel,
+    });
+    const recorder = new RunRecorder();
+    const simulator = new Simulator({
+      store,
+      tierKinds: resolved.tiers.map((tier) => TIER_NAMES.indexOf(tier.name as (typeof TIER_NAMES)[number])),
+      tierDevices,
+      link,
+      compute,
+      kvBytesPerToken: resolved.kvBytesPerToken,
+      inflightBudgetBytes: resolved.inflightBudgetBytes,
+      maxBatchRequests: scenario.scheduler.maxBatchRequests,
+      loadRule: scenario.loadRule,
+      workload,
+      recorder,
+      onProgress: options.onProgress,
+    });
+    simulator.run();
+    return { scenario, resolved, recorder, store, tierDevices, link };
+  } finally {
+    workload.close();
+  }
+}
+
+/** Collects what the summary reports from a finished run. */
+export function collectRunFacts(result: RunResult, kvtierVersion: string): RunFacts {
+  const { scenario, resolved, store, recorder } = result;
+  return {
+    kvtierVersion,
+    scenario: scenario.name,
+    seed: scenario.seed,
+    recorder,
+    tiers: resolved.tiers.map((tier, index) => ({
+      name: tier.name as TierName,
+      capacityBytes: tier.capacity,
+      policy: tier.policy.label,
+      blocksWritten: store.writtenBlocks[index],
+      bytesWritten: store.writtenBytes[index],
+      evictions: store.evictedBlocks[index],
+      demotions: store.demotedBlocks[index],
+      drops: store.droppedBlocks[index],
+      residentBlocks: store.tiers[index].residentCount,
+      usedBytes: store.tiers[index].used,
+    })),
+    memory: {
+      kvBytesPerToken: resolved.kvBytesPerToken,
+      blockTokens: resolved.blockTokens,
+      weightBytes: resolved.weightBytes,
+      gpuCacheBytes: resolved.gpuCacheBytes,
+      inflightBudgetBytes: resolved.inflightBudgetBytes,
+    },
+  };
+}

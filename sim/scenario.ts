@@ -1,0 +1,158 @@
+// The scenario: every setting of one run, as a zod schema with defaults. A scenario file, the
+// embedded default and command-line flags are merged, then validated here as a whole before any
+// simulation state exists; each invalid value is reported with its key, the value received and the
+// form expected.
+
+import { z } from 'zod';
+import { parsePolicySpec } from '../policies/registry.js';
+import { syntheticWorkloadSchema } from '../workloads/synthetic.js';
+import { parseBytes } from './units.js';
+
+/** Invalid scenario. The CLI exits with status 2 on errors whose `code` is ERR_KVTIER_INPUT. */
+export class ScenarioError extends Error {
+  readonly code = 'ERR_KVTIER_INPUT';
+
+  constructor(message: string) {
+    super(message);
+    this.name = 'ScenarioError';
+  }
+}
+
+const sizeSchema = z.union([z.number(), z.string()]).transform((value, context) => {
+  const bytes = parseBytes(value);
+  if (!Number.isFinite(bytes) || bytes < 0) {
+    context.addIssue({ code: 'custom', message: 'expected a size in bytes such as 64GiB, 16GB or 1e9' });
+    return z.NEVER;
+  }
+  return bytes;
+});
+
+const sizeOrAutoSchema = z.union([z.literal('auto'), sizeSchema]);
+
+const policySchema = z.string().superRefine((value, context) => {
+  try {
+    parsePolicySpec(value);
+  } catch (error) {
+    context.addIssue({ code: 'custom', message: (error as Error).message });
+  }
+});
+
+const writeModeSchema = z.enum(['write-back', 'write-through', 'write-selective']);
+
+const tierFields = {
+  /** Capacity in bytes; `auto` derives it (GPU: a share of free HBM; SSD: the drive's capacity). */
+  capacity: sizeOrAutoSchema.default('auto'),
+  policy: policySchema.default('lru'),
+  writeMode: writeModeSchema.default('write-back'),
+  writeSelectiveHits: z.number().int().min(1).default(2),
+  exclusive: z.boolean().default(false),
+};
+
+export const scenarioSchema = z
+  .object({
+    name: z.string().min(1).default('default'),
+    seed: z.number().int().min(0).max(2 ** 32 - 1).default(1),
+    kvtierVersion: z.string().optional(),
+    model: z
+      .object({
+        preset: z.string().default('llama3.1-70b'),
+        weightBytesPerParameter: z.number().positive().optional(),
+        kvBytesPerElement: z.number().positive().optional(),
+      })
+      .strict()
+      .prefault({}),
+    gpu: z
+      .object({
+        preset: z.string().default('h200'),
+        tensorParallel: z.number().int().min(1).max(64).default(1),
+        memoryUtilization: z.number().gt(0).max(1).default(0.9),
+        prefillUtilization: z.number().gt(0).max(1).default(0.5),
+        decodeBandwidthUtilization: z.number().gt(0).max(1).default(0.8),
+        /** Share of HBM left after weights that the `auto` GPU cache tier takes; the rest is the in-flight budget. */
+        cacheShare: z.number().min(0).max(1).default(0.25),
+      })
+      .strict()
+      .prefault({}),
+    link: z.object({ preset: z.string().default('pcie5-x16') }).strict().prefault({}),
+    tiers: z
+      .object({
+        gpu: z.object(tierFields).strict().prefault({}),
+        dram: z
+          .object({ ...tierFields, enabled: z.boolean().default(true), device: z.string().default('ddr5-host') })
+          .strict()
+          .prefault({}),
+        ssd: z
+          .object({
+            ...tierFields,
+            enabled: z.boolean().default(true),
+            device: z.string().default('pblaze7-7a40'),
+            count: z.number().int().min(1).max(64).default(1),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    scheduler: z
+      .object({
+        maxBatchRequests: z.number().int().min(1).max(65536).default(256),
+      })
+      .strict()
+      .prefault({}),
+    loadRule: z.enum(['cheaper', 'always', 'never']).default('cheaper'),
+    workload: z
+      .discriminatedUnion('kind', [
+        syntheticWorkloadSchema.extend({ kind: z.literal('synthetic') }).strict(),
+        z
+          .object({
+            kind: z.literal('mooncake'),
+            path: z.string().min(1),
+            blockTokens: z.number().int().min(1).default(512),
+          })
+          .strict(),
+      ])
+      .prefault({ kind: 'synthetic' }),
+  })
+  .strict();
+
+export type ScenarioInput = z.input<typeof scenarioSchema>;
+export type Scenario = z.output<typeof scenarioSchema>;
+
+/** Validates a merged scenario; `source` names where it came from in error messages. */
+export function parseScenario(input: unknown, source: string): Scenario {
+  const result = scenarioSchema.safeParse(input);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => {
+    const path = issue.path.join('.');
+    const received = valueAt(input, issue.path);
+    const shown = received === undefined ? '' : ` (got ${JSON.stringify(received)})`;
+    return `  ${path || '(top level)'}: ${issue.message}${shown}`;
+  });
+  throw new ScenarioError(`invalid scenario in ${source}:\n${lines.join('\n')}`);
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let value = input;
+  for (const key of path) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+/**
+ * Merges `override` into `base` key by key: arrays and scalars replace, objects merge, and an
+ * object whose `kind` differs from the base's (another workload type) replaces it whole. Neither
+ * input changes.
+ */
+export function mergeScenario(base: unknown, override: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(override)) return override === undefined ? base : override;
+  if ('kind' in override && override.kind !== base.kind) return override;
+  const merged: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(override)) merged[key] = mergeScenario(base[key], value);
+  return merged;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
