@@ -1,6 +1,8 @@
 // The list of kvtier's commands, one module each. Adding a command adds one line here.
 
 import type { CommandModule } from 'yargs';
+import { cachesimCommand } from './cachesim.js';
+import { policiesCommand } from './policies.js';
 import { kvSizeCommand } from './kv-size.js';
 import { metricsCommand } from './metrics.js';
 import { runCommand } from './run.js';
@@ -10,4 +12,6 @@ export const commands: CommandModule<any, any>[] = [
   runCommand,
   metricsCommand,
   kvSizeCommand,
+  cachesimCommand,
+  policiesCommand,
 ];

@@ -7,12 +7,16 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { commands } from './commands.js';
 
+/** Invalid command-line usage: an unknown command or option, or a missing or malformed value. */
+class UsageError extends Error {
+  readonly code = 'ERR_KVTIER_INPUT';
+}
+
 export function isInputError(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'ERR_KVTIER_INPUT';
 }
 
 async function main(argv: string[]): Promise<number> {
-  let usageFailed = false;
   const parser = yargs(argv)
     .scriptName('kvtier')
     .strict()
@@ -20,9 +24,7 @@ async function main(argv: string[]): Promise<number> {
     .recommendCommands()
     .wrap(Math.min(110, process.stdout.columns ?? 100))
     .fail((message, error) => {
-      if (error) throw error;
-      usageFailed = true;
-      process.stderr.write(`kvtier: ${message}\nRun "kvtier --help" for usage.\n`);
+      throw error ?? new UsageError(`${message}\nRun "kvtier --help" for usage.`);
     });
   for (const command of commands) parser.command(command);
   try {
@@ -33,7 +35,7 @@ async function main(argv: string[]): Promise<number> {
     if (!isInputError(error) && error instanceof Error && process.env.KVTIER_DEBUG) process.stderr.write(`${error.stack}\n`);
     return isInputError(error) ? 2 : 1;
   }
-  return usageFailed ? 2 : (process.exitCode as number | undefined) ?? 0;
+  return (process.exitCode as number | undefined) ?? 0;
 }
 
 main(hideBin(process.argv)).then(

@@ -178,7 +178,10 @@ async function handleRun(args: RunArguments): Promise<void> {
   if (!quiet) process.stdout.write(`${describeScenario(result)}\n`);
 
   const summary = buildSummary(collectRunFacts(result, kvtierVersion()));
-  writeRunFolder(out, { config: { ...scenario, kvtierVersion: kvtierVersion() }, summary });
+  // Parsed again so that kvtierVersion takes its place in the schema's key order, which a rerun
+  // from config.json reproduces byte for byte.
+  const config = parseScenario({ ...scenario, kvtierVersion: kvtierVersion() }, 'the resolved scenario');
+  writeRunFolder(out, { config, summary });
 
   const events = result.recorder.events;
   const rate = events / Math.max(wallSeconds, 1e-9);

@@ -7,23 +7,22 @@
 // distinct object), because Belady needs each request's next use, found by a backward pass over the
 // sequence. That is acceptable for object-trace mode; the full simulation streams its input instead.
 
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { PolicyCache } from './cache.js';
 import type { PolicySpec } from '../policies/registry.js';
+import { LineReader, TraceError } from '../workloads/line-reader.js';
+import { forEachMooncakeRequest, MOONCAKE_BLOCK_TOKENS } from '../workloads/mooncake.js';
 
-/** Tokens per block in the Mooncake traces, the size of one block request when sizes are used. */
-export const MOONCAKE_BLOCK_TOKENS = 512;
+export { TraceError } from '../workloads/line-reader.js';
 
 export type ObjectTraceFormat = 'csv' | 'mooncake';
 
-/** Invalid trace file or cache size. The CLI exits with status 2 on it. */
-export class TraceError extends Error {
+/** Invalid cache size or other object-trace argument. The CLI exits with status 2 on it. */
+export class CachesimInputError extends Error {
   readonly code = 'ERR_KVTIER_INPUT';
 
   constructor(message: string) {
     super(message);
-    this.name = 'TraceError';
+    this.name = 'CachesimInputError';
   }
 }
 
@@ -51,11 +50,15 @@ export interface ReadTraceOptions {
   ignoreSize: boolean;
 }
 
-/** Reads a CSV (`time,obj_id,obj_size`, header optional) or Mooncake JSONL trace into memory. */
-export async function readObjectTrace(path: string, options: ReadTraceOptions): Promise<ObjectTrace> {
+/**
+ * Reads a CSV (`time,obj_id,obj_size`, header optional) or Mooncake JSONL trace into memory. A
+ * Mooncake request becomes one request per entry of `hash_ids`, of 512 tokens each (1 when sizes
+ * are ignored). Throws `TraceError` naming the file, line, field and value on invalid input.
+ */
+export function readObjectTrace(path: string, options: ReadTraceOptions): ObjectTrace {
   const builder = new TraceBuilder(path);
-  if (options.format === 'csv') await readCsv(path, options.ignoreSize, builder);
-  else await readMooncake(path, options.ignoreSize, builder);
+  if (options.format === 'csv') readCsv(path, options.ignoreSize, builder);
+  else readMooncake(path, options.ignoreSize, builder);
   return builder.finish();
 }
 
@@ -71,12 +74,12 @@ export function parseCacheSize(text: string, trace: ObjectTrace, ignoreSize: boo
     const workingSet = ignoreSize ? trace.objectCount : trace.workingSetSize;
     const size = Math.floor((workingSet * share) / 100);
     if (size < 1 || share > 100) {
-      throw new TraceError(`cache size "${text}" is ${size} for a working set of ${workingSet}: expected a percentage in (0, 100] giving at least 1`);
+      throw new CachesimInputError(`cache size "${text}" is ${size} for a working set of ${workingSet}: expected a percentage in (0, 100] giving at least 1`);
     }
     return size;
   }
   if (/^\d+$/.test(trimmed) && Number(trimmed) >= 1 && Number.isSafeInteger(Number(trimmed))) return Number(trimmed);
-  throw new TraceError(`invalid cache size "${text}": expected a positive integer or a percentage such as 5%`);
+  throw new CachesimInputError(`invalid cache size "${text}": expected a positive integer or a percentage such as 5%`);
 }
 
 /** Counts of one replay. Ratios are misses / requests and bytesMissed / bytesRequested. */
@@ -189,83 +192,54 @@ class TraceBuilder {
   }
 }
 
-const CSV_COLUMNS = ['time', 'obj_id', 'obj_size'] as const;
+const CSV_COLUMNS = ['time', 'obj_id', 'obj_size'];
 
-async function readCsv(path: string, ignoreSize: boolean, builder: TraceBuilder): Promise<void> {
+function readCsv(path: string, ignoreSize: boolean, builder: TraceBuilder): void {
   let idColumn = 1;
   let sizeColumn = 2;
-  let lineNumber = 0;
-  for await (const line of readLines(path)) {
-    lineNumber++;
-    if (line.trim() === '') continue;
-    const fields = line.split(',');
-    if (lineNumber === 1 && fields.some((field) => CSV_COLUMNS.includes(field.trim() as (typeof CSV_COLUMNS)[number]))) {
-      const names = fields.map((field) => field.trim());
-      idColumn = names.indexOf('obj_id');
-      sizeColumn = names.indexOf('obj_size');
-      if (idColumn === -1) throw new TraceError(`${path}:1: header has no obj_id column: expected time,obj_id,obj_size`);
-      if (sizeColumn === -1 && !ignoreSize) {
-        throw new TraceError(`${path}:1: header has no obj_size column: expected time,obj_id,obj_size (or pass --ignore-size)`);
-      }
-      continue;
-    }
-
-    const id = fields[idColumn]?.trim();
-    if (id === undefined || !/^\d+$/.test(id)) {
-      throw new TraceError(`${path}:${lineNumber}: field obj_id is "${id ?? ''}": expected a non-negative integer`);
-    }
-    if (ignoreSize) {
-      builder.add(id, 1);
-      continue;
-    }
-    const sizeText = fields[sizeColumn]?.trim();
-    const size = Number(sizeText);
-    if (sizeText === undefined || !/^\d+$/.test(sizeText) || !Number.isSafeInteger(size)) {
-      throw new TraceError(`${path}:${lineNumber}: field obj_size is "${sizeText ?? ''}": expected a non-negative integer`);
-    }
-    builder.add(id, size);
-  }
-}
-
-async function readMooncake(path: string, ignoreSize: boolean, builder: TraceBuilder): Promise<void> {
-  const blockSize = ignoreSize ? 1 : MOONCAKE_BLOCK_TOKENS;
-  let lineNumber = 0;
-  for await (const line of readLines(path)) {
-    lineNumber++;
-    if (line.trim() === '') continue;
-    let record: unknown;
-    try {
-      record = JSON.parse(line);
-    } catch (error) {
-      throw new TraceError(`${path}:${lineNumber}: invalid JSON (${(error as Error).message}): expected one request object per line`);
-    }
-    const hashIds = (record as { hash_ids?: unknown } | null)?.hash_ids;
-    if (!Array.isArray(hashIds)) {
-      throw new TraceError(`${path}:${lineNumber}: field hash_ids is ${JSON.stringify(hashIds) ?? 'missing'}: expected an array of integers`);
-    }
-    for (const id of hashIds) {
-      if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) {
-        throw new TraceError(`${path}:${lineNumber}: field hash_ids contains ${JSON.stringify(id)}: expected non-negative integers`);
-      }
-      builder.add(id, blockSize);
-    }
-  }
-}
-
-function readLines(path: string): AsyncIterable<string> {
-  const stream = createReadStream(path, { encoding: 'utf8' });
-  stream.on('error', () => {
-    // The readline iterator rethrows the stream's error; this listener only stops it being unhandled.
-  });
-  return iterateLines(path, createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }));
-}
-
-async function* iterateLines(path: string, lines: AsyncIterable<string>): AsyncIterable<string> {
+  let firstLine = true;
+  const reader = new LineReader(path);
   try {
-    yield* lines;
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new TraceError(`trace file ${path} not found`);
-    throw error;
+    for (let line = reader.next(); line !== undefined; line = reader.next()) {
+      if (line.trim() === '') continue;
+      const fields = line.split(',');
+      if (firstLine) {
+        firstLine = false;
+        const names = fields.map((field) => field.trim());
+        if (names.some((name) => CSV_COLUMNS.includes(name))) {
+          idColumn = names.indexOf('obj_id');
+          sizeColumn = names.indexOf('obj_size');
+          if (idColumn === -1) throw new TraceError(path, reader.lineNumber, 'obj_id', 'header has no obj_id column, expected time,obj_id,obj_size');
+          if (sizeColumn === -1 && !ignoreSize) {
+            throw new TraceError(path, reader.lineNumber, 'obj_size', 'header has no obj_size column, expected time,obj_id,obj_size (or pass --ignore-size)');
+          }
+          continue;
+        }
+      }
+
+      const id = fields[idColumn]?.trim() ?? '';
+      if (!/^\d+$/.test(id)) {
+        throw new TraceError(path, reader.lineNumber, 'obj_id', `obj_id is "${id}", expected a non-negative integer`);
+      }
+      if (ignoreSize) {
+        builder.add(id, 1);
+        continue;
+      }
+      const sizeText = fields[sizeColumn]?.trim() ?? '';
+      const size = Number(sizeText);
+      if (!/^\d+$/.test(sizeText) || !Number.isSafeInteger(size)) {
+        throw new TraceError(path, reader.lineNumber, 'obj_size', `obj_size is "${sizeText}", expected a non-negative integer`);
+      }
+      builder.add(id, size);
+    }
+  } finally {
+    reader.close();
   }
+}
+
+function readMooncake(path: string, ignoreSize: boolean, builder: TraceBuilder): void {
+  const blockSize = ignoreSize ? 1 : MOONCAKE_BLOCK_TOKENS;
+  forEachMooncakeRequest(path, (record) => {
+    for (let block = 0; block < record.promptBlockCount; block++) builder.add(record.promptBlockIds[block], blockSize);
+  });
 }

@@ -18,16 +18,18 @@ export class ScenarioError extends Error {
   }
 }
 
-const sizeSchema = z.union([z.number(), z.string()]).transform((value, context) => {
+const SIZE_EXPECTED = 'expected a size in bytes such as 64GiB, 16GB or 1e9';
+
+const sizeSchema = z.union([z.number(), z.string()], { error: SIZE_EXPECTED }).transform((value, context) => {
   const bytes = parseBytes(value);
   if (!Number.isFinite(bytes) || bytes < 0) {
-    context.addIssue({ code: 'custom', message: 'expected a size in bytes such as 64GiB, 16GB or 1e9' });
+    context.addIssue({ code: 'custom', message: SIZE_EXPECTED });
     return z.NEVER;
   }
   return bytes;
 });
 
-const sizeOrAutoSchema = z.union([z.literal('auto'), sizeSchema]);
+const sizeOrAutoSchema = z.union([z.literal('auto'), sizeSchema], { error: `${SIZE_EXPECTED}, or auto` });
 
 const policySchema = z.string().superRefine((value, context) => {
   try {
@@ -124,7 +126,7 @@ export function parseScenario(input: unknown, source: string): Scenario {
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => {
     const path = issue.path.join('.');
-    const received = valueAt(input, issue.path);
+    const received = issue.code === 'unrecognized_keys' ? undefined : valueAt(input, issue.path);
     const shown = received === undefined ? '' : ` (got ${JSON.stringify(received)})`;
     return `  ${path || '(top level)'}: ${issue.message}${shown}`;
   });

@@ -21,8 +21,8 @@ import { reserveBlocks, type RequestRecord, type Workload } from './request.js';
 // workloads/ may not import sim/, so the clock's unit is restated here: integer nanoseconds.
 const NS_PER_SEC = 1_000_000_000;
 
-/** Session ids stay below 2^31 so they fit the Int32Array slots and the 32-bit hash words. */
-const MAX_SESSIONS = 2 ** 31 - 1;
+/** Bound on session counts and block sizes, so they fit Int32Array slots and 32-bit hash words. */
+const MAX_INT32 = 2 ** 31 - 1;
 
 /** Substream of the shared system prompt in block-id hashes. Session ids stay below it. */
 const SYSTEM_PROMPT_SUBSTREAM = 0xffffffff;
@@ -42,7 +42,7 @@ export const syntheticWorkloadSchema = z.strictObject({
     .number()
     .int()
     .min(1)
-    .max(MAX_SESSIONS)
+    .max(MAX_INT32)
     .default(1000)
     .describe('number of sessions to start (default 1000)'),
   sessionRatePerSec: z
@@ -79,7 +79,7 @@ export const syntheticWorkloadSchema = z.strictObject({
     .min(0)
     .default(1000)
     .describe('tokens of the system prompt that opens every session (default 1000)'),
-  blockTokens: z.number().int().min(1).max(65_536).default(256).describe('tokens per KV block (default 256)'),
+  blockTokens: z.number().int().min(1).max(MAX_INT32).default(256).describe('tokens per KV block (default 256)'),
   maxContextTokens: z
     .number()
     .int()
@@ -93,7 +93,7 @@ export type SyntheticWorkloadInput = z.input<typeof syntheticWorkloadSchema>;
 /** A resolved configuration, defaults applied. */
 export type SyntheticWorkloadConfig = z.output<typeof syntheticWorkloadSchema>;
 
-// The scenario passes its workload section with `kind: 'synthetic'` still in it.
+// A scenario's workload section may still carry its `kind: 'synthetic'` tag.
 const constructorSchema = syntheticWorkloadSchema.extend({ kind: z.literal('synthetic').optional() });
 
 /** Invalid synthetic workload configuration. The CLI exits with status 2 on `ERR_KVTIER_INPUT`. */
@@ -133,7 +133,7 @@ export class SyntheticWorkload implements Workload {
   // free stack when its last turn is issued, so the arrays grow with the sessions in progress.
   private readonly slotBySession = new Map<number, number>();
   private slotSessionId = new Int32Array(INITIAL_SLOTS);
-  private slotTurnCount = new Int32Array(INITIAL_SLOTS);
+  private slotTurnCount = new Float64Array(INITIAL_SLOTS);
   private slotNextTurn = new Int32Array(INITIAL_SLOTS);
   private slotContextTokens = new Float64Array(INITIAL_SLOTS);
   private slotPromptDraws = new Uint32Array(INITIAL_SLOTS);
@@ -265,6 +265,11 @@ export class SyntheticWorkload implements Workload {
 
     const inputTokens = this.slotContextTokens[slot] + newPromptTokens;
     const contextTokens = inputTokens + outputTokens;
+    if (!Number.isSafeInteger(contextTokens)) {
+      throw new RangeError(
+        `synthetic session ${sessionId} turn ${turn} drew a context of ${contextTokens} tokens, past 2^53; check the promptTokens and responseTokens distributions`,
+      );
+    }
     if (turn > 0 && contextTokens > this.maxContextTokens) {
       return false;
     }
@@ -347,7 +352,7 @@ export class SyntheticWorkload implements Workload {
   private growSlots(): void {
     const capacity = this.slotSessionId.length * 2;
     this.slotSessionId = grow(this.slotSessionId, new Int32Array(capacity));
-    this.slotTurnCount = grow(this.slotTurnCount, new Int32Array(capacity));
+    this.slotTurnCount = grow(this.slotTurnCount, new Float64Array(capacity));
     this.slotNextTurn = grow(this.slotNextTurn, new Int32Array(capacity));
     this.slotContextTokens = grow(this.slotContextTokens, new Float64Array(capacity));
     this.slotPromptDraws = grow(this.slotPromptDraws, new Uint32Array(capacity));

@@ -55,9 +55,9 @@ function firstDifference(row: ReferenceRow, hits: Uint8Array): string {
 const reference = readReference();
 const traces: Partial<Record<'unit' | 'var', ObjectTrace>> = {};
 
-beforeAll(async () => {
-  traces.unit = await readObjectTrace(tracePath, { format: 'csv', ignoreSize: true });
-  traces.var = await readObjectTrace(tracePath, { format: 'csv', ignoreSize: false });
+beforeAll(() => {
+  traces.unit = readObjectTrace(tracePath, { format: 'csv', ignoreSize: true });
+  traces.var = readObjectTrace(tracePath, { format: 'csv', ignoreSize: false });
 });
 
 describe('libCacheSim reference trace', () => {

@@ -189,7 +189,8 @@ describe('SyntheticWorkload block ids', () => {
   it('uses safe non-negative integer ids', () => {
     for (const session of sessions) {
       for (const id of session.flatMap((request) => request.contextBlockIds)) {
-        expect(Number.isSafeInteger(id) && id >= 0).toBe(true);
+        expect(Number.isSafeInteger(id)).toBe(true);
+        expect(id).toBeGreaterThanOrEqual(0);
       }
     }
   });
@@ -237,6 +238,34 @@ describe('SyntheticWorkload sessions', () => {
         completedAt = record.arrivalAt + 2e9;
       }
     }
+  });
+
+  it('cuts think time at maxThinkTimeSec', () => {
+    const config: SyntheticWorkloadInput = {
+      sessions: 5,
+      turns: { kind: 'constant', value: 3 },
+      thinkTimeSec: { kind: 'constant', value: 100 },
+      maxThinkTimeSec: 10,
+    };
+    const workload = new SyntheticWorkload(config, 9);
+    const record = createRequestRecord();
+    while (workload.nextArrival(record)) {
+      const completedAt = record.arrivalAt + 1e9;
+      expect(workload.nextTurn(record, completedAt, record)).toBe(true);
+      expect(record.arrivalAt).toBe(completedAt + 10e9);
+      workload.nextTurn(record, record.arrivalAt, record);
+    }
+  });
+
+  it('rejects instants past 2^53 ns', () => {
+    // A mean gap of 10^9 s between sessions passes the clock's range of about 104 days.
+    const workload = new SyntheticWorkload({ sessions: 100, sessionRatePerSec: 1e-9 }, 9);
+    const record = createRequestRecord();
+    expect(() => {
+      while (workload.nextArrival(record)) {
+        // Drain until the clock overflows.
+      }
+    }).toThrow(/past the clock's exact range/);
   });
 
   it('grows the context turn by turn', () => {
