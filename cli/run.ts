@@ -21,7 +21,7 @@ export interface RunFlag {
   type: 'string' | 'number';
   /** Scenario keys the flag sets, as paths. */
   paths: readonly (readonly string[])[];
-  /** What the flag sets, with its unit. */
+  /** Help text: the setting and its unit. */
   description: string;
 }
 

@@ -1,5 +1,5 @@
-// What a run records while it runs: latency histograms and counters, updated by the simulator on
-// every request. Tier-indexed arrays use the fixed order gpu, dram, ssd whatever tiers a scenario
+// The recorder of a run: latency histograms and counters, updated by the simulator on every
+// request. Tier-indexed arrays use the fixed order gpu, dram, ssd whatever tiers a scenario
 // enables, so a disabled tier reads as zero.
 
 import { Histogram } from './histogram.js';
@@ -7,7 +7,7 @@ import { Histogram } from './histogram.js';
 export const TIER_NAMES = ['gpu', 'dram', 'ssd'] as const;
 export type TierName = (typeof TIER_NAMES)[number];
 
-/** Where a request's used prefix came from: nothing usable, or the slowest tier it used. */
+/** Source of a request's used prefix: none, or the slowest tier it used. */
 export const PrefixSource = { None: 0, Gpu: 1, Dram: 2, Ssd: 3 } as const;
 
 export class RunRecorder {

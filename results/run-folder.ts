@@ -34,7 +34,9 @@ export function renderMetricsCsv(summary: RunSummary): string {
 }
 
 function formatMs(value: number | null): string {
-  return value === null ? 'n/a' : value >= 100 ? value.toFixed(0) : value.toFixed(value >= 1 ? 1 : 3);
+  if (value === null) return 'n/a';
+  if (value >= 100) return value.toFixed(0);
+  return value.toFixed(value >= 1 ? 1 : 3);
 }
 
 function formatPercent(value: number): string {

@@ -5,7 +5,7 @@ import { LATENCY_STATS } from './metrics.js';
 import type { Histogram } from './histogram.js';
 import { PrefixSource, TIER_NAMES, type RunRecorder, type TierName } from './recorder.js';
 
-/** What a run reports about one tier of its KV store. */
+/** Counters of one tier of the KV store at the end of a run. */
 export interface TierFacts {
   name: TierName;
   capacityBytes: number;

@@ -1,5 +1,5 @@
-// The embedded default scenario, which `kvtier run` uses when no scenario file is given: a
-// 70B-class model with FP8 weights on one H200, DDR5 host memory and one Memblaze PBlaze7 7A40,
+// The embedded default scenario, which `kvtier run` uses when no scenario file is given. It puts a
+// 70B-class model with FP8 weights on one H200 with DDR5 host memory and one Memblaze PBlaze7 7A40,
 // serving a few hundred multi-turn chat sessions whose users pause between turns.
 
 import type { ScenarioInput } from './scenario.js';

@@ -48,6 +48,9 @@ export interface KvStoreOptions {
 
 const NO_TIER = -1;
 
+// Write modes as small integers for the hot path: 0 write-back, 1 write-through, 2 write-selective.
+const WRITE_MODE_CODES: Record<WriteMode, number> = { 'write-back': 0, 'write-through': 1, 'write-selective': 2 };
+
 export class KvStore {
   readonly tiers: PolicyCache[];
   readonly specs: readonly TierSpec[];
@@ -90,7 +93,7 @@ export class KvStore {
     this.bytesPerToken = options.bytesPerToken;
     this.unitSizes = options.unitSizes ?? false;
     this.onWrite = options.onWrite ?? null;
-    this.writeModes = Uint8Array.from(tiers, (tier) => (tier.writeMode === 'write-back' ? 0 : tier.writeMode === 'write-through' ? 1 : 2));
+    this.writeModes = Uint8Array.from(tiers, (tier) => WRITE_MODE_CODES[tier.writeMode]);
     this.selectiveHits = Int32Array.from(tiers, (tier) => tier.writeSelectiveHits);
     this.exclusive = Uint8Array.from(tiers, (tier) => (tier.exclusive ? 1 : 0));
     this.writtenBytes = new Float64Array(tiers.length);

@@ -16,7 +16,7 @@ import { getModel, kvBytesPerToken, type ModelSpec } from './models.js';
 import { ScenarioError, type Scenario } from './scenario.js';
 import { Simulator } from './simulator.js';
 
-/** Host DRAM tier capacity when the scenario says `auto`. */
+/** Host DRAM tier capacity when the scenario sets it to `auto`. */
 const DEFAULT_DRAM_BYTES = 256e9;
 
 /** One tier as the run resolved it. */

@@ -402,8 +402,8 @@ export class Simulator {
     }
   }
 
-  // Inserts the blocks that prompt plus output add to the context, when the workload knows their
-  // ids: the full block replacing the prompt's partial tail and the output's blocks.
+  // Inserts the blocks that the output adds to the context when the workload provides their ids:
+  // the full block replacing the prompt's partial tail, and the output's blocks.
   private commitOutput(slot: number): void {
     const record = this.records[slot];
     if (record.contextBlockCount === 0) return;
@@ -463,5 +463,6 @@ export class Simulator {
 /** Tokens in block `index` of a context of `totalTokens` tokens cut into blocks of `blockTokens`. */
 export function tokensOfBlock(index: number, totalTokens: number, blockTokens: number): number {
   const remaining = totalTokens - index * blockTokens;
-  return remaining < blockTokens ? (remaining > 0 ? remaining : 0) : blockTokens;
+  if (remaining >= blockTokens) return blockTokens;
+  return remaining > 0 ? remaining : 0;
 }

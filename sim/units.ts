@@ -1,5 +1,5 @@
-// Parsing of sizes and durations given as text: `16GB` (decimal), `64GiB` (binary), `3.84TB`, or
-// a plain number of bytes; `5s`, `250ms`, `2m`.
+// Parsing and formatting of sizes in bytes: `16GB` (decimal units), `64GiB` (binary units),
+// `3.84TB`, or a plain number of bytes.
 
 const BYTE_UNITS: Record<string, number> = {
   b: 1,
