@@ -4,10 +4,11 @@
 // Each flag is one row of RUN_FLAGS, which names the scenario key it sets, so help text, parsing
 // and the scenario schema agree; the default shown in help is the embedded default scenario's.
 
-import { readFileSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { buildSummary } from '../results/summary.js';
+import { RequestCsvWriter } from '../results/request-log.js';
 import { writeRunFolder } from '../results/run-folder.js';
 import { DEFAULT_SCENARIO } from '../sim/default-scenario.js';
 import { collectRunFacts, runScenario, type RunResult } from '../sim/run.js';
@@ -18,7 +19,7 @@ import { kvtierVersion } from './version.js';
 /** A command-line flag that sets one or more scenario keys. */
 export interface RunFlag {
   flag: string;
-  type: 'string' | 'number';
+  type: 'string' | 'number' | 'boolean';
   /** Scenario keys the flag sets, as paths. */
   paths: readonly (readonly string[])[];
   /** Help text: the setting and its unit. */
@@ -62,6 +63,13 @@ export const RUN_FLAGS: readonly RunFlag[] = [
   },
   { flag: 'load-rule', type: 'string', paths: [['loadRule']], description: 'load a cached range (always), recompute it (never), or whichever finishes sooner (cheaper)' },
   { flag: 'max-batch', type: 'number', paths: [['scheduler', 'maxBatchRequests']], description: 'running requests at most' },
+  { flag: 'chunk-tokens', type: 'number', paths: [['scheduler', 'chunkTokens']], description: 'chunked prefill: token budget per GPU step, 0 for whole prompts' },
+  { flag: 'overlap', type: 'string', paths: [['overlap']], description: 'overlap loads with prefill layer by layer (layerwise) or not (none)' },
+  { flag: 'gpu-direct', type: 'boolean', paths: [['tiers', 'ssd', 'gpuDirect']], description: 'SSD loads go straight to GPU memory, skipping the host link' },
+  { flag: 'slo-ttft-ms', type: 'number', paths: [['slo', 'ttftMs']], description: 'TTFT target for SLO attainment, in ms' },
+  { flag: 'slo-tpot-ms', type: 'number', paths: [['slo', 'tpotMs']], description: 'TPOT target for SLO attainment, in ms' },
+  { flag: 'time-series', type: 'boolean', paths: [['record', 'timeSeries']], description: 'write timeseries.csv, one row per simulated minute' },
+  { flag: 'requests-csv', type: 'boolean', paths: [['record', 'requests']], description: 'write requests.csv, one row per completed request' },
   { flag: 'sessions', type: 'number', paths: [['workload', 'sessions']], description: 'synthetic workload: sessions to simulate' },
 ];
 
@@ -163,16 +171,30 @@ function describeScenario(result: Pick<RunResult, 'scenario' | 'resolved'>): str
   ].join('\n');
 }
 
+function openRequestCsv(out: string): RequestCsvWriter {
+  mkdirSync(out, { recursive: true });
+  return new RequestCsvWriter(join(out, 'requests.csv'));
+}
+
 async function handleRun(args: RunArguments): Promise<void> {
   const scenario = buildRunScenario(args);
   const out = args.out ?? `runs/${scenario.name}`;
   const quiet = args.quiet === true;
   const showProgress = !quiet && process.stderr.isTTY === true;
 
+  const requestCsv = scenario.record.requests ? openRequestCsv(out) : null;
   const startedAt = process.hrtime.bigint();
-  const result = runScenario(scenario, {
-    onProgress: showProgress ? (now) => process.stderr.write(`\rsimulated ${(now / NS_PER_SEC).toFixed(0)} s`) : undefined,
-  });
+  let result: RunResult;
+  try {
+    result = runScenario(scenario, {
+      onProgress: showProgress ? (now) => process.stderr.write(`\rsimulated ${(now / NS_PER_SEC).toFixed(0)} s`) : undefined,
+      requestLog: requestCsv === null ? undefined : (outcome) => requestCsv.write(outcome),
+    });
+  } catch (error) {
+    requestCsv?.abort();
+    throw error;
+  }
+  requestCsv?.close();
   const wallSeconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
   if (showProgress) process.stderr.write('\r\x1b[K');
   if (!quiet) process.stdout.write(`${describeScenario(result)}\n`);
@@ -181,7 +203,7 @@ async function handleRun(args: RunArguments): Promise<void> {
   // Parsed again so that kvtierVersion takes its place in the schema's key order, which a rerun
   // from config.json reproduces byte for byte.
   const config = parseScenario({ ...scenario, kvtierVersion: kvtierVersion() }, 'the resolved scenario');
-  writeRunFolder(out, { config, summary });
+  writeRunFolder(out, { config, summary, timeSeriesCsv: result.timeSeries?.toCsv() });
 
   const events = result.recorder.events;
   const rate = events / Math.max(wallSeconds, 1e-9);

@@ -1,7 +1,9 @@
 // Every metric of a run's summary.json, defined once with its unit and formula. The metric glossary
 // in docs/metrics.md is generated from this table (`npm run docs:metrics`), and a test checks that
-// each leaf of a summary has an entry here. `{tier}` stands for gpu, dram and ssd; `{stat}` for
-// p50, p90, p99, p999, max and mean.
+// each leaf of a summary has an entry here. `{tier}` stands for gpu, dram and ssd; `{source}` for
+// miss, gpu, dram, ssd and recomputed; `{stat}` for p50, p90, p99, p999, max and mean.
+
+import { TTFT_SOURCES } from './recorder.js';
 
 export interface MetricDefinition {
   path: string;
@@ -53,8 +55,26 @@ export const METRICS: readonly MetricDefinition[] = [
   latency('ttftMs', 'time to first token: end of the step that prefilled the request - arrival'),
   latency('tpotMs', 'time per output token: (completion - first token) / (output tokens - 1), over requests with 2 or more output tokens'),
   latency('e2eMs', 'end-to-end latency: completion - arrival'),
-  latency('queueMs', 'queueing: admission - arrival'),
-  latency('loadMs', 'loading: completion of the last kept load - admission (0 when nothing is loaded)'),
+  latency('ttftPartsMs.queue', 'TTFT part, queueing: admission - arrival'),
+  latency(
+    'ttftPartsMs.load',
+    'TTFT part, loading: from admission until the request may join a prefill step because of its loads, plus the time its loads lengthened its prefill steps (layer-wise overlap)',
+  ),
+  latency('ttftPartsMs.gpuWait', 'TTFT part, waiting for the GPU: start of the first step that prefills the request - admission - the load part before it'),
+  latency('ttftPartsMs.compute', 'TTFT part, compute: TTFT - queue - load - gpuWait, the prefill steps (with the batch they share) up to the first token'),
+  {
+    path: 'ttftBySource.{source}.requests',
+    unit: 'count',
+    definition:
+      'requests by prefix source: miss (nothing usable), gpu (all used blocks in GPU), dram or ssd (slowest tier loaded from), recomputed (the load rule recomputed a cached range)',
+  },
+  latency('ttftBySource.{source}', 'TTFT of the requests with this prefix source'),
+  latency('loadDurationMs', 'load duration: completion of the last kept load - admission, over requests that loaded blocks'),
+  { path: 'slo.ttftTargetMs', unit: 'ms', definition: 'TTFT target (slo.ttftMs)' },
+  { path: 'slo.tpotTargetMs', unit: 'ms', definition: 'TPOT target (slo.tpotMs)' },
+  { path: 'slo.ttftAttainment', unit: 'fraction', definition: 'completed requests with TTFT <= target / completed requests' },
+  { path: 'slo.tpotAttainment', unit: 'fraction', definition: 'completed requests with TPOT <= target / completed requests (a single-token request meets it)' },
+  { path: 'slo.attainment', unit: 'fraction', definition: 'completed requests meeting both targets / completed requests' },
   { path: 'ssd.bytesWritten', unit: 'bytes', definition: 'bytes written into the SSD tier (demotions, write-throughs, selective writes)' },
   { path: 'ssd.bytesRead', unit: 'bytes', definition: 'bytes read from the SSD tier to load blocks into the GPU' },
   { path: 'dram.bytesWritten', unit: 'bytes', definition: 'bytes written into the DRAM tier' },
@@ -84,6 +104,7 @@ export const METRICS: readonly MetricDefinition[] = [
 export function expandMetricPaths(definition: MetricDefinition): string[] {
   let paths = [definition.path];
   if (definition.path.includes('{tier}')) paths = paths.flatMap((path) => ['gpu', 'dram', 'ssd'].map((tier) => path.replace('{tier}', tier)));
+  if (definition.path.includes('{source}')) paths = paths.flatMap((path) => TTFT_SOURCES.map((source) => path.replace('{source}', source)));
   if (definition.path.includes('{stat}')) paths = paths.flatMap((path) => LATENCY_STATS.map((stat) => path.replace('{stat}', stat)));
   return paths;
 }
@@ -94,7 +115,8 @@ export function renderMetricGlossary(): string {
     '# Metric glossary',
     '',
     'Every metric in a run\'s `summary.json` and `metrics.csv`, with its unit and formula. `{tier}` stands for',
-    '`gpu`, `dram` and `ssd`; `{stat}` for `p50`, `p90`, `p99`, `p999`, `max` and `mean`. This page is generated',
+    '`gpu`, `dram` and `ssd`; `{source}` for `miss`, `gpu`, `dram`, `ssd` and `recomputed`; `{stat}` for `p50`,',
+    '`p90`, `p99`, `p999`, `max` and `mean`. This page is generated',
     'from `results/metrics.ts` by `npm run docs:metrics`.',
     '',
     '| metric | unit | definition |',

@@ -10,12 +10,28 @@ export type TierName = (typeof TIER_NAMES)[number];
 /** Source of a request's used prefix: none, or the slowest tier it used. */
 export const PrefixSource = { None: 0, Gpu: 1, Dram: 2, Ssd: 3 } as const;
 
+/**
+ * Where a request's prefix came from, for the TTFT breakdown: nothing cached (miss), all in GPU,
+ * loaded from DRAM, loaded from SSD (the slowest tier loaded from), or recomputed although present
+ * below the GPU because loading was slower.
+ */
+export const TTFT_SOURCES = ['miss', 'gpu', 'dram', 'ssd', 'recomputed'] as const;
+export type TtftSource = (typeof TTFT_SOURCES)[number];
+export const TtftSourceIndex = { Miss: 0, Gpu: 1, Dram: 2, Ssd: 3, Recomputed: 4 } as const;
+
+/** The parts of time to first token, which add up to it exactly. */
+export const TTFT_PARTS = ['queue', 'load', 'gpuWait', 'compute'] as const;
+
 export class RunRecorder {
   readonly ttftNs = new Histogram();
   readonly tpotNs = new Histogram();
   readonly e2eNs = new Histogram();
-  readonly queueNs = new Histogram();
-  readonly loadNs = new Histogram();
+  /** Duration of a request's loads, from admission to the last kept load's completion, over requests that loaded. */
+  readonly loadDurationNs = new Histogram();
+  /** TTFT parts, indexed like TTFT_PARTS. */
+  readonly ttftPartsNs = TTFT_PARTS.map(() => new Histogram());
+  /** TTFT by prefix source, indexed like TTFT_SOURCES. */
+  readonly ttftBySourceNs = TTFT_SOURCES.map(() => new Histogram());
 
   requestsArrived = 0;
   requestsCompleted = 0;
@@ -39,6 +55,11 @@ export class RunRecorder {
 
   /** Bytes read from each tier to load blocks into the GPU. */
   readonly loadedBytes = new Float64Array(3);
+
+  /** Completed requests within the TTFT target, within the TPOT target, and within both. */
+  sloTtftMet = 0;
+  sloTpotMet = 0;
+  sloBothMet = 0;
 
   prefillTokens = 0;
   decodeTokens = 0;

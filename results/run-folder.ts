@@ -5,7 +5,16 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
+import { TTFT_PARTS, TTFT_SOURCES, type TtftSource } from './recorder.js';
 import { flattenSummary, type RunSummary } from './summary.js';
+
+const SOURCE_LABELS: Record<TtftSource, string> = {
+  miss: 'nothing cached',
+  gpu: 'all in GPU',
+  dram: 'loaded from DRAM',
+  ssd: 'loaded from SSD',
+  recomputed: 'recomputed (loading was slower)',
+};
 
 /** Writes `content` to `path` through a temporary file in the same folder and a rename. */
 export function writeFileAtomic(path: string, content: string): void {
@@ -22,6 +31,8 @@ export function toJson(value: unknown): string {
 export interface RunFolderContent {
   config: unknown;
   summary: RunSummary;
+  /** timeseries.csv, when recorded. */
+  timeSeriesCsv?: string;
 }
 
 /** Renders metrics.csv: one row per metric, labelled with the scenario, seed and tier policies. */
@@ -82,8 +93,29 @@ export function renderReport(summary: RunSummary): string {
     latencyRow('TTFT', ttftMs),
     latencyRow('TPOT', tpotMs),
     latencyRow('end to end', e2eMs),
-    latencyRow('queueing', summary.queueMs),
-    latencyRow('loading', summary.loadMs),
+    '',
+    `SLO attainment: ${formatPercent(summary.slo.ttftAttainment)} of requests within TTFT ${summary.slo.ttftTargetMs} ms, ` +
+      `${formatPercent(summary.slo.tpotAttainment)} within TPOT ${summary.slo.tpotTargetMs} ms, ${formatPercent(summary.slo.attainment)} within both.`,
+    '',
+    '## TTFT breakdown',
+    '',
+    'TTFT = queueing + loading + waiting for the GPU + compute, for each request. Means and percentiles of each part (ms):',
+    '',
+    '| part | mean | p50 | p90 | p99 | max |',
+    '|---|---|---|---|---|---|',
+    ...TTFT_PARTS.map((part) => {
+      const stats = summary.ttftPartsMs[part];
+      return `| ${part} | ${formatMs(stats.mean)} | ${formatMs(stats.p50)} | ${formatMs(stats.p90)} | ${formatMs(stats.p99)} | ${formatMs(stats.max)} |`;
+    }),
+    '',
+    'TTFT by where the prefix came from (ms):',
+    '',
+    '| source | requests | mean | p50 | p90 | p99 | max |',
+    '|---|---|---|---|---|---|---|',
+    ...TTFT_SOURCES.map((source) => {
+      const stats = summary.ttftBySource[source];
+      return `| ${SOURCE_LABELS[source]} | ${stats.requests} | ${formatMs(stats.mean)} | ${formatMs(stats.p50)} | ${formatMs(stats.p90)} | ${formatMs(stats.p99)} | ${formatMs(stats.max)} |`;
+    }),
     '',
     '## SSD and GPU',
     '',
@@ -107,6 +139,7 @@ export function writeRunFolder(dir: string, content: RunFolderContent): string[]
     ['metrics.csv', renderMetricsCsv(content.summary)],
     ['report.md', renderReport(content.summary)],
   ];
+  if (content.timeSeriesCsv !== undefined) files.push(['timeseries.csv', content.timeSeriesCsv]);
   for (const [name, text] of files) writeFileAtomic(join(dir, name), text);
   return files.map(([name]) => join(dir, name));
 }

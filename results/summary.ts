@@ -3,7 +3,7 @@
 
 import { LATENCY_STATS } from './metrics.js';
 import type { Histogram } from './histogram.js';
-import { PrefixSource, TIER_NAMES, type RunRecorder, type TierName } from './recorder.js';
+import { PrefixSource, TTFT_PARTS, TTFT_SOURCES, type RunRecorder, type TierName, type TtftSource } from './recorder.js';
 
 /** Counters of one tier of the KV store at the end of a run. */
 export interface TierFacts {
@@ -32,6 +32,8 @@ export interface RunFacts {
     gpuCacheBytes: number;
     inflightBudgetBytes: number;
   };
+  /** SLO targets of the run. */
+  slo: { ttftMs: number; tpotMs: number };
 }
 
 type LatencySummary = Record<(typeof LATENCY_STATS)[number], number | null>;
@@ -54,8 +56,10 @@ export interface RunSummary {
   ttftMs: LatencySummary;
   tpotMs: LatencySummary;
   e2eMs: LatencySummary;
-  queueMs: LatencySummary;
-  loadMs: LatencySummary;
+  ttftPartsMs: Record<(typeof TTFT_PARTS)[number], LatencySummary>;
+  ttftBySource: Record<TtftSource, LatencySummary & { requests: number }>;
+  loadDurationMs: LatencySummary;
+  slo: { ttftTargetMs: number; tpotTargetMs: number; ttftAttainment: number; tpotAttainment: number; attainment: number };
   ssd: { bytesWritten: number; bytesRead: number };
   dram: { bytesWritten: number; bytesRead: number };
   tiers: PerTier<Omit<TierFacts, 'name' | 'residentBlocks' | 'usedBytes'> & { residentBlocksAtEnd: number; usedBytesAtEnd: number }>;
@@ -129,8 +133,18 @@ export function buildSummary(facts: RunFacts): RunSummary {
     ttftMs: latencySummary(recorder.ttftNs),
     tpotMs: latencySummary(recorder.tpotNs),
     e2eMs: latencySummary(recorder.e2eNs),
-    queueMs: latencySummary(recorder.queueNs),
-    loadMs: latencySummary(recorder.loadNs),
+    ttftPartsMs: Object.fromEntries(TTFT_PARTS.map((part, index) => [part, latencySummary(recorder.ttftPartsNs[index])])) as RunSummary['ttftPartsMs'],
+    ttftBySource: Object.fromEntries(
+      TTFT_SOURCES.map((source, index) => [source, { requests: recorder.ttftBySourceNs[index].count, ...latencySummary(recorder.ttftBySourceNs[index]) }]),
+    ) as RunSummary['ttftBySource'],
+    loadDurationMs: latencySummary(recorder.loadDurationNs),
+    slo: {
+      ttftTargetMs: facts.slo.ttftMs,
+      tpotTargetMs: facts.slo.tpotMs,
+      ttftAttainment: ratio(recorder.sloTtftMet, recorder.requestsCompleted),
+      tpotAttainment: ratio(recorder.sloTpotMet, recorder.requestsCompleted),
+      attainment: ratio(recorder.sloBothMet, recorder.requestsCompleted),
+    },
     ssd: { bytesWritten: tierFacts('ssd').bytesWritten, bytesRead: recorder.loadedBytes[2] },
     dram: { bytesWritten: tierFacts('dram').bytesWritten, bytesRead: recorder.loadedBytes[1] },
     tiers: perTier((_tier, name) => {

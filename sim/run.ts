@@ -6,6 +6,7 @@ import { getGpu, type GpuSpec } from '../devices/gpus.js';
 import { getDevicePreset } from '../devices/presets.js';
 import { parsePolicySpec } from '../policies/registry.js';
 import { RunRecorder, TIER_NAMES, type TierName } from '../results/recorder.js';
+import { TimeSeries } from '../results/timeseries.js';
 import type { RunFacts } from '../results/summary.js';
 import { MooncakeTrace } from '../workloads/mooncake.js';
 import type { Workload } from '../workloads/request.js';
@@ -14,6 +15,7 @@ import { ComputeModel } from './compute.js';
 import { KvStore, type TierSpec } from './kv-store.js';
 import { getModel, kvBytesPerToken, type ModelSpec } from './models.js';
 import { ScenarioError, type Scenario } from './scenario.js';
+import type { RequestOutcome } from '../results/request-log.js';
 import { Simulator } from './simulator.js';
 
 /** Host DRAM tier capacity when the scenario sets it to `auto`. */
@@ -23,6 +25,8 @@ const DEFAULT_DRAM_BYTES = 256e9;
 export interface ResolvedTier extends TierSpec {
   /** Device preset of the tier, or null for the GPU tier. */
   device: DeviceSpec | null;
+  /** Whether loads from the tier skip the host link (GPU-direct storage). */
+  direct: boolean;
 }
 
 /** Everything a scenario's names and `auto` values resolved to. */
@@ -47,11 +51,15 @@ export interface RunResult {
   /** Device queues of the tiers (null for the GPU) and of the link, after the run. */
   tierDevices: (DeviceQueue | null)[];
   link: DeviceQueue;
+  /** Per-minute samples, when the scenario records them. */
+  timeSeries: TimeSeries | null;
 }
 
 export interface RunOptions {
   /** Called now and then with the simulated time, for progress display. */
   onProgress?: (now: number) => void;
+  /** Receives every completed request (the outcome object is reused: copy what you keep). */
+  requestLog?: (outcome: RequestOutcome) => void;
 }
 
 /** Resolves presets and capacities; throws ScenarioError when they do not fit together. */
@@ -87,13 +95,13 @@ export function resolveRun(scenario: Scenario, blockTokens: number): ResolvedRun
   }
 
   const tiers: ResolvedTier[] = [
-    { name: 'gpu', capacity: gpuCacheBytes, policy: parsePolicySpec(gpuTier.policy), writeMode: gpuTier.writeMode, writeSelectiveHits: gpuTier.writeSelectiveHits, exclusive: false, device: null },
+    { name: 'gpu', capacity: gpuCacheBytes, policy: parsePolicySpec(gpuTier.policy), writeMode: gpuTier.writeMode, writeSelectiveHits: gpuTier.writeSelectiveHits, exclusive: false, device: null, direct: false },
   ];
   const dram = scenario.tiers.dram;
   if (dram.enabled) {
     const capacity = dram.capacity === 'auto' ? DEFAULT_DRAM_BYTES : dram.capacity;
     if (capacity > 0) {
-      tiers.push({ name: 'dram', capacity, policy: parsePolicySpec(dram.policy), writeMode: dram.writeMode, writeSelectiveHits: dram.writeSelectiveHits, exclusive: dram.exclusive, device: getDevicePreset(dram.device) });
+      tiers.push({ name: 'dram', capacity, policy: parsePolicySpec(dram.policy), writeMode: dram.writeMode, writeSelectiveHits: dram.writeSelectiveHits, exclusive: dram.exclusive, device: getDevicePreset(dram.device), direct: false });
     }
   }
   const ssd = scenario.tiers.ssd;
@@ -101,7 +109,7 @@ export function resolveRun(scenario: Scenario, blockTokens: number): ResolvedRun
     const drive = stripeDevices(getDevicePreset(ssd.device), ssd.count);
     const capacity = ssd.capacity === 'auto' ? (drive.capacityBytes ?? 0) : ssd.capacity;
     if (capacity > 0) {
-      tiers.push({ name: 'ssd', capacity, policy: parsePolicySpec(ssd.policy), writeMode: ssd.writeMode, writeSelectiveHits: ssd.writeSelectiveHits, exclusive: ssd.exclusive, device: drive });
+      tiers.push({ name: 'ssd', capacity, policy: parsePolicySpec(ssd.policy), writeMode: ssd.writeMode, writeSelectiveHits: ssd.writeSelectiveHits, exclusive: ssd.exclusive, device: drive, direct: ssd.gpuDirect });
     }
   }
 
@@ -151,22 +159,32 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
       tensorParallel: scenario.gpu.tensorParallel,
     });
     const recorder = new RunRecorder();
+    const timeSeries = scenario.record.timeSeries ? new TimeSeries() : null;
     const simulator = new Simulator({
       store,
       tierKinds: resolved.tiers.map((tier) => TIER_NAMES.indexOf(tier.name as (typeof TIER_NAMES)[number])),
       tierDevices,
+      tierDirect: resolved.tiers.map((tier) => tier.direct),
       link,
       compute,
+      layers: resolved.model.layers,
       kvBytesPerToken: resolved.kvBytesPerToken,
+      weightBytes: resolved.weightBytes,
       inflightBudgetBytes: resolved.inflightBudgetBytes,
       maxBatchRequests: scenario.scheduler.maxBatchRequests,
+      chunkTokens: scenario.scheduler.chunkTokens,
       loadRule: scenario.loadRule,
+      overlap: scenario.overlap,
+      sloTtftNs: scenario.slo.ttftMs * 1e6,
+      sloTpotNs: scenario.slo.tpotMs * 1e6,
       workload,
       recorder,
+      timeSeries,
+      requestLog: options.requestLog ?? null,
       onProgress: options.onProgress,
     });
     simulator.run();
-    return { scenario, resolved, recorder, store, tierDevices, link };
+    return { scenario, resolved, recorder, store, tierDevices, link, timeSeries };
   } finally {
     workload.close();
   }
@@ -199,5 +217,6 @@ export function collectRunFacts(result: RunResult, kvtierVersion: string): RunFa
       gpuCacheBytes: resolved.gpuCacheBytes,
       inflightBudgetBytes: resolved.inflightBudgetBytes,
     },
+    slo: { ttftMs: scenario.slo.ttftMs, tpotMs: scenario.slo.tpotMs },
   };
 }

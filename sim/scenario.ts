@@ -89,6 +89,8 @@ export const scenarioSchema = z
             enabled: z.boolean().default(true),
             device: z.string().default('pblaze7-7a40'),
             count: z.number().int().min(1).max(64).default(1),
+            /** Loads from the SSD go straight to GPU memory (GPU-direct storage), skipping the host link. */
+            gpuDirect: z.boolean().default(false),
           })
           .strict()
           .prefault({}),
@@ -98,10 +100,29 @@ export const scenarioSchema = z
     scheduler: z
       .object({
         maxBatchRequests: z.number().int().min(1).max(65536).default(256),
+        /** Prefill token budget per GPU step, decode tokens included; 0 prefills whole prompts in one step. */
+        chunkTokens: z.number().int().min(0).default(0),
       })
       .strict()
       .prefault({}),
     loadRule: z.enum(['cheaper', 'always', 'never']).default('cheaper'),
+    overlap: z.enum(['layerwise', 'none']).default('layerwise'),
+    slo: z
+      .object({
+        ttftMs: z.number().positive().default(2000),
+        tpotMs: z.number().positive().default(100),
+      })
+      .strict()
+      .prefault({}),
+    record: z
+      .object({
+        /** Write timeseries.csv, one row per simulated minute. */
+        timeSeries: z.boolean().default(true),
+        /** Write requests.csv, one row per completed request. */
+        requests: z.boolean().default(false),
+      })
+      .strict()
+      .prefault({}),
     workload: z
       .discriminatedUnion('kind', [
         syntheticWorkloadSchema.extend({ kind: z.literal('synthetic') }).strict(),

@@ -3,21 +3,29 @@
 // Requests arrive from the workload (open-loop arrivals, and closed-loop next turns at the previous
 // turn's completion plus a think time) and wait in one FCFS queue. The scheduler admits the head
 // while a batch slot is free and its KV (prompt plus output tokens) fits the in-flight budget. On
-// admission the prompt's blocks are looked up in the KV store; the usable prefix is the longest run
+// admission the prompt's blocks are looked up in the KV store. The usable prefix is the longest run
 // of leading blocks present in some tier. Each contiguous range of usable blocks below the GPU is
-// loaded through the device queues (a tier's device read, then the PCIe host-to-device link) or
-// recomputed, by the load rule. Once its loads finish a request is prefilled in the next GPU step
-// and emits its first token at that step's end (TTFT); it then decodes one token per step in a
-// continuous batch. A step's time is the sum of its prefills plus one memory-bound decode step for
-// the batch. When prefill ends the prompt's blocks are touched or inserted in the GPU tier, and on
-// completion the blocks the output adds; evictions cascade down the tiers. Then the workload is
-// asked for the session's next turn.
+// loaded through the device queues (a tier's device read, then the PCIe host-to-device link unless
+// GPU-direct storage skips it) or recomputed, by the load rule.
+//
+// The GPU runs steps. A step prefills the requests that are ready (whole prompts, or chunks within
+// a token budget when chunked prefill is on) and decodes one token for every request past its
+// prefill; it lasts the sum of its prefill times plus one memory-bound decode step. Without overlap a
+// request is ready once its loads finish; with layer-wise overlap it is ready at once, and a step
+// that prefills it cannot end before its loads finish plus the compute of one layer. The request
+// emits its first token at the end of the step that finishes its prefill (TTFT), then decodes in
+// the continuous batch. When prefill ends the prompt's blocks are touched or inserted in the GPU
+// tier, and on completion the blocks the output adds; evictions cascade down the tiers. Then the
+// workload is asked for the session's next turn.
 //
 // NOTE: a running request's KV is counted in full against the in-flight budget even where its
-// prefix also sits in the GPU cache tier, and loads do not overlap with prefill.
+// prefix also sits in the GPU cache tier, and a cached block a running request reads may be evicted
+// before it completes.
 
 import { DeviceQueue, Operation } from '../devices/device.js';
-import { PrefixSource, RunRecorder } from '../results/recorder.js';
+import { PrefixSource, RunRecorder, TtftSourceIndex } from '../results/recorder.js';
+import type { RequestOutcome } from '../results/request-log.js';
+import { SAMPLE_INTERVAL_NS, type TimeSeries } from '../results/timeseries.js';
 import type { RequestRecord, Workload } from '../workloads/request.js';
 import { createRequestRecord } from '../workloads/request.js';
 import type { ComputeModel } from './compute.js';
@@ -25,6 +33,7 @@ import { EventQueue } from './event-queue.js';
 import type { KvStore } from './kv-store.js';
 
 export type LoadRule = 'cheaper' | 'always' | 'never';
+export type Overlap = 'none' | 'layerwise';
 
 export interface SimulatorOptions {
   store: KvStore;
@@ -32,15 +41,31 @@ export interface SimulatorOptions {
   tierKinds: readonly number[];
   /** Device of each store tier below the GPU; null for the GPU tier. */
   tierDevices: readonly (DeviceQueue | null)[];
+  /** Per store tier: whether loads from it go straight to the GPU, skipping the link (GPU-direct storage). */
+  tierDirect: readonly boolean[];
   /** The host-to-GPU link: read is host-to-device, write is device-to-host. */
   link: DeviceQueue;
   compute: ComputeModel;
+  /** Layers of the model, for layer-wise overlap. */
+  layers: number;
   kvBytesPerToken: number;
+  /** Bytes of weights in HBM, reported in the time series' GPU memory use. */
+  weightBytes: number;
   inflightBudgetBytes: number;
   maxBatchRequests: number;
+  /** Prefill token budget per step (decode tokens included); 0 prefills whole prompts. */
+  chunkTokens: number;
   loadRule: LoadRule;
+  overlap: Overlap;
+  /** SLO targets in ns; a completed request meets a target when its TTFT or TPOT is at most it. */
+  sloTtftNs: number;
+  sloTpotNs: number;
   workload: Workload;
   recorder: RunRecorder;
+  /** Per-minute samples, or null to record none. */
+  timeSeries: TimeSeries | null;
+  /** Receives every completed request, or null. */
+  requestLog: ((outcome: RequestOutcome) => void) | null;
   /** Called every 65,536 events with the current simulated time, for progress display. */
   onProgress?: (now: number) => void;
 }
@@ -57,8 +82,9 @@ const STATE_READY = 3;
 const STATE_DECODING = 4;
 
 const IN_STEP_NONE = 0;
-const IN_STEP_PREFILL = 1;
-const IN_STEP_DECODE = 2;
+const IN_STEP_PREFILL_PART = 1;
+const IN_STEP_PREFILL_LAST = 2;
+const IN_STEP_DECODE = 3;
 
 // Marks a usable block below the GPU that the load rule chose to recompute.
 const RECOMPUTED = -2;
@@ -69,6 +95,7 @@ export class Simulator {
   private readonly recorder: RunRecorder;
   private readonly store: KvStore;
   private readonly blockTokens: number;
+  private readonly layerwise: boolean;
   private now = 0;
 
   // Request pool: one record and one row of typed arrays per slot, recycled.
@@ -77,11 +104,20 @@ export class Simulator {
   private freeSlots: number[] = [];
   private state = new Uint8Array(0);
   private inStep = new Uint8Array(0);
+  private ttftSource = new Uint8Array(0);
   private arrivalAt = new Float64Array(0);
+  private admittedAt = new Float64Array(0);
+  private loadDoneAt = new Float64Array(0);
+  // Instant a request may join a prefill step: when its loads are done, earlier with overlap.
+  private readyAt = new Float64Array(0);
+  private firstStepAt = new Float64Array(0);
+  private loadStallNs = new Float64Array(0);
   private firstTokenAt = new Float64Array(0);
   private generated = new Int32Array(0);
   private reservedBytes = new Float64Array(0);
   private usedTokens = new Int32Array(0);
+  private prefilledTokens = new Int32Array(0);
+  private stepChunkTokens = new Int32Array(0);
   private usableBlocks = new Int32Array(0);
 
   // FCFS queue of waiting slots, a ring buffer.
@@ -94,13 +130,36 @@ export class Simulator {
   private reservedTotal = 0;
   private stepActive = false;
   private stepStartAt = 0;
+  // End of the current step's compute; a layer-wise load may end the step later.
+  private stepComputeEndAt = 0;
+
+  // Time series: counters at the start of the current minute.
+  private nextSampleAt = Infinity;
+  private sampleIndex = 0;
+  private minuteArrivals = 0;
+  private minuteAdmissions = 0;
+  private minuteCompletions = 0;
+  private minutePromptTokens = 0;
+  private readonly minuteUsedTokens = new Float64Array(3);
+  private minuteSsdReadBytes = 0;
+  private minuteSsdWriteBytes = 0;
+  private readonly ssdDevice: DeviceQueue | null;
+  private readonly outcome: RequestOutcome;
 
   constructor(options: SimulatorOptions) {
     this.options = options;
     this.recorder = options.recorder;
     this.store = options.store;
     this.blockTokens = options.workload.blockTokens;
+    this.layerwise = options.overlap === 'layerwise';
     this.running = new Int32Array(options.maxBatchRequests);
+    const ssdTier = options.tierKinds.indexOf(2);
+    this.ssdDevice = ssdTier >= 0 ? options.tierDevices[ssdTier] : null;
+    if (options.timeSeries !== null) this.nextSampleAt = SAMPLE_INTERVAL_NS;
+    this.outcome = {
+      sessionId: -1, turn: 0, arrivalAt: 0, inputTokens: 0, outputTokens: 0, source: 0, usedTokens: 0,
+      ttftNs: 0, tpotNs: 0, e2eNs: 0, queueNs: 0, loadNs: 0, gpuWaitNs: 0, computeNs: 0,
+    };
   }
 
   /** Runs until every request has completed and returns the recorder. */
@@ -109,7 +168,9 @@ export class Simulator {
     const events = this.events;
     const onProgress = this.options.onProgress;
     while (events.pop()) {
-      this.now = events.poppedTime;
+      const at = events.poppedTime;
+      if (at >= this.nextSampleAt) this.sampleMinutes(at);
+      this.now = at;
       const slot = events.poppedArg;
       const count = ++this.recorder.events;
       switch (events.poppedKind) {
@@ -131,6 +192,7 @@ export class Simulator {
       if (onProgress !== undefined && (count & 0xffff) === 0) onProgress(this.now);
     }
     this.recorder.endAt = this.now;
+    if (this.options.timeSeries !== null) this.appendSample(this.now);
     return this.recorder;
   }
 
@@ -147,6 +209,7 @@ export class Simulator {
 
   private enqueue(slot: number): void {
     this.recorder.requestsArrived++;
+    this.minuteArrivals++;
     this.state[slot] = STATE_WAITING;
     this.arrivalAt[slot] = this.now;
     if (this.waitingCount === this.waiting.length) this.growWaiting();
@@ -188,7 +251,9 @@ export class Simulator {
     if (this.blockSources[slot].length < blockCount) this.blockSources[slot] = new Int8Array(Math.max(blockCount, this.blockSources[slot].length * 2));
     const sources = this.blockSources[slot];
 
-    recorder.queueNs.record(this.now - this.arrivalAt[slot]);
+    this.admittedAt[slot] = this.now;
+    this.minuteAdmissions++;
+    this.minutePromptTokens += inputTokens;
     recorder.promptTokens += inputTokens;
     recorder.promptBlocks += blockCount;
 
@@ -209,6 +274,7 @@ export class Simulator {
       sources[i] = i < usable ? tier : -1;
     }
 
+    const recomputedBefore = recorder.recomputedByRuleBlocks;
     const loadDoneAt = this.planLoads(slot, usable);
 
     // Count what was used and the slowest tier it came from.
@@ -221,17 +287,35 @@ export class Simulator {
       const tokens = tokensOfBlock(i, inputTokens, blockTokens);
       recorder.usedBlocks[kind]++;
       recorder.usedTokens[kind] += tokens;
+      this.minuteUsedTokens[kind] += tokens;
       usedTokens += tokens;
       if (kind + 1 > deepest) deepest = kind + 1;
     }
     recorder.requestsBySource[deepest]++;
     this.usedTokens[slot] = usedTokens;
     this.usableBlocks[slot] = usable;
+    this.prefilledTokens[slot] = 0;
+    this.loadStallNs[slot] = 0;
+    this.firstStepAt[slot] = -1;
+    // The load rule's recomputation marks the request whatever else it used; a request that used
+    // nothing and recomputed nothing is a miss.
+    this.ttftSource[slot] = recorder.recomputedByRuleBlocks > recomputedBefore ? TtftSourceIndex.Recomputed : deepest;
 
-    recorder.loadNs.record(loadDoneAt - this.now);
-    if (loadDoneAt > this.now) {
+    this.loadDoneAt[slot] = loadDoneAt;
+    if (loadDoneAt > this.now) recorder.loadDurationNs.record(loadDoneAt - this.now);
+    // Without overlap a request is ready when its loads are done. With layer-wise overlap it is
+    // ready early enough that computing all but the last layer hides the loads, so a slow load does
+    // not hold a whole step of other requests.
+    let readyAt = loadDoneAt;
+    if (this.layerwise && loadDoneAt > this.now) {
+      const prefillNs = this.options.compute.prefillNs(Math.max(1, inputTokens - usedTokens), usedTokens);
+      readyAt = loadDoneAt - Math.floor((prefillNs * (this.options.layers - 1)) / this.options.layers);
+    }
+    if (readyAt < this.now) readyAt = this.now;
+    this.readyAt[slot] = readyAt;
+    if (readyAt > this.now) {
       this.state[slot] = STATE_LOADING;
-      this.events.push(loadDoneAt, EVENT_LOAD_DONE, slot);
+      this.events.push(readyAt, EVENT_LOAD_DONE, slot);
     } else {
       this.state[slot] = STATE_READY;
     }
@@ -290,10 +374,12 @@ export class Simulator {
     return loadDoneAt;
   }
 
-  // Reads a block from a lower tier's device, then moves it over the link; returns the completion.
+  // Reads a block from a lower tier's device, then moves it over the link unless the tier sends
+  // straight to the GPU; returns the completion instant.
   private submitLoad(tier: number, bytes: number): number {
     const device = this.options.tierDevices[tier] as DeviceQueue;
     const readAt = device.submit(Operation.Read, this.now, bytes);
+    if (this.options.tierDirect[tier]) return readAt;
     return this.options.link.submit(Operation.Read, readAt, bytes);
   }
 
@@ -310,55 +396,75 @@ export class Simulator {
   // Starts one GPU step over the requests ready to prefill and those decoding, if there are any.
   private startStep(): void {
     const compute = this.options.compute;
-    let stepNs = 0;
+    const chunkTokens = this.options.chunkTokens;
     let decodeCount = 0;
     let decodeContextTokens = 0;
     for (let i = 0; i < this.runningCount; i++) {
       const slot = this.running[i];
-      const state = this.state[slot];
-      if (state === STATE_READY) {
-        const record = this.records[slot];
-        const cachedTokens = this.usedTokens[slot];
-        const newTokens = Math.max(1, record.inputTokens - cachedTokens);
-        stepNs += compute.prefillNs(newTokens, cachedTokens);
-        this.recorder.prefillTokens += newTokens;
-        this.inStep[slot] = IN_STEP_PREFILL;
-      } else if (state === STATE_DECODING) {
-        decodeCount++;
-        decodeContextTokens += this.records[slot].inputTokens + this.generated[slot];
-        this.inStep[slot] = IN_STEP_DECODE;
+      if (this.state[slot] !== STATE_DECODING) continue;
+      decodeCount++;
+      decodeContextTokens += this.records[slot].inputTokens + this.generated[slot];
+      this.inStep[slot] = IN_STEP_DECODE;
+    }
+
+    // Prefill in admission order within the token budget, decode tokens counted first.
+    let tokenBudget = chunkTokens > 0 ? chunkTokens - decodeCount : Infinity;
+    let prefillNs = 0;
+    let loadBoundEndAt = 0;
+    for (let i = 0; i < this.runningCount && tokenBudget > 0; i++) {
+      const slot = this.running[i];
+      if (this.state[slot] !== STATE_READY) continue;
+      const record = this.records[slot];
+      const cachedTokens = this.usedTokens[slot];
+      const remaining = Math.max(1, record.inputTokens - cachedTokens) - this.prefilledTokens[slot];
+      const chunk = remaining < tokenBudget ? remaining : tokenBudget;
+      tokenBudget -= chunk;
+      const chunkNs = compute.prefillNs(chunk, cachedTokens + this.prefilledTokens[slot]);
+      prefillNs += chunkNs;
+      this.recorder.prefillTokens += chunk;
+      this.stepChunkTokens[slot] = chunk;
+      this.inStep[slot] = chunk === remaining ? IN_STEP_PREFILL_LAST : IN_STEP_PREFILL_PART;
+      if (this.firstStepAt[slot] < 0) this.firstStepAt[slot] = this.now;
+      // Layer-wise: the last layer's compute starts once the last layer's KV has arrived.
+      if (this.layerwise && this.loadDoneAt[slot] > this.now) {
+        const endAt = this.loadDoneAt[slot] + Math.ceil(chunkNs / this.options.layers);
+        if (endAt > loadBoundEndAt) loadBoundEndAt = endAt;
       }
     }
-    if (stepNs === 0 && decodeCount === 0) return;
-    stepNs += compute.decodeStepNs(decodeCount, decodeContextTokens);
+    if (prefillNs === 0 && decodeCount === 0) return;
+
+    let stepNs = prefillNs + compute.decodeStepNs(decodeCount, decodeContextTokens);
     if (stepNs < 1) stepNs = 1;
     this.stepActive = true;
     this.stepStartAt = this.now;
+    this.stepComputeEndAt = this.now + stepNs;
     this.recorder.steps++;
-    this.events.push(this.now + stepNs, EVENT_STEP_DONE, 0);
+    const endAt = loadBoundEndAt > this.stepComputeEndAt ? loadBoundEndAt : this.stepComputeEndAt;
+    this.events.push(endAt, EVENT_STEP_DONE, 0);
   }
 
-  // Emits first tokens for prefilled requests and one token for each decoding request, then
-  // completes requests that have generated all their tokens.
+  // Emits first tokens for requests whose prefill finished and one token for each decoding
+  // request, then completes requests that have generated all their tokens.
   private finishStep(): void {
     this.stepActive = false;
     this.recorder.gpuBusyNs += this.now - this.stepStartAt;
+    const stallNs = this.now - this.stepComputeEndAt;
     let kept = 0;
     for (let i = 0; i < this.runningCount; i++) {
       const slot = this.running[i];
       const inStep = this.inStep[slot];
       this.inStep[slot] = IN_STEP_NONE;
-      if (inStep === IN_STEP_PREFILL) {
-        this.firstTokenAt[slot] = this.now;
-        this.recorder.ttftNs.record(this.now - this.arrivalAt[slot]);
-        this.generated[slot] = 1;
-        this.state[slot] = STATE_DECODING;
-        this.commitPrompt(slot);
+      if (inStep === IN_STEP_PREFILL_PART || inStep === IN_STEP_PREFILL_LAST) {
+        this.prefilledTokens[slot] += this.stepChunkTokens[slot];
+        if (stallNs > 0 && this.loadDoneAt[slot] > this.stepStartAt) this.loadStallNs[slot] += stallNs;
+      }
+      if (inStep === IN_STEP_PREFILL_LAST) {
+        this.emitFirstToken(slot);
       } else if (inStep === IN_STEP_DECODE) {
         this.generated[slot]++;
         this.recorder.decodeTokens++;
       }
-      if (inStep !== IN_STEP_NONE && this.generated[slot] >= this.records[slot].outputTokens) {
+      if ((inStep === IN_STEP_PREFILL_LAST || inStep === IN_STEP_DECODE) && this.generated[slot] >= this.records[slot].outputTokens) {
         this.complete(slot);
       } else {
         this.running[kept++] = slot;
@@ -367,12 +473,45 @@ export class Simulator {
     this.runningCount = kept;
   }
 
+  // Records TTFT and its parts, which add up to it: queueing until admission, loading (until the
+  // request is ready, plus any time its loads lengthened its prefill steps), waiting for the GPU,
+  // and the prefill steps' compute.
+  private emitFirstToken(slot: number): void {
+    const recorder = this.recorder;
+    const ttftNs = this.now - this.arrivalAt[slot];
+    const queueNs = this.admittedAt[slot] - this.arrivalAt[slot];
+    const loadBeforeNs = this.readyAt[slot] - this.admittedAt[slot];
+    const gpuWaitNs = this.firstStepAt[slot] - this.admittedAt[slot] - loadBeforeNs;
+    const loadNs = loadBeforeNs + this.loadStallNs[slot];
+    const computeNs = ttftNs - queueNs - loadNs - gpuWaitNs;
+    this.firstTokenAt[slot] = this.now;
+    recorder.ttftNs.record(ttftNs);
+    recorder.ttftBySourceNs[this.ttftSource[slot]].record(ttftNs);
+    recorder.ttftPartsNs[0].record(queueNs);
+    recorder.ttftPartsNs[1].record(loadNs);
+    recorder.ttftPartsNs[2].record(gpuWaitNs);
+    recorder.ttftPartsNs[3].record(computeNs);
+    this.generated[slot] = 1;
+    this.state[slot] = STATE_DECODING;
+    this.commitPrompt(slot);
+  }
+
   private complete(slot: number): void {
     const record = this.records[slot];
     const recorder = this.recorder;
+    const ttftNs = this.firstTokenAt[slot] - this.arrivalAt[slot];
+    const tpotNs = record.outputTokens > 1 ? (this.now - this.firstTokenAt[slot]) / (record.outputTokens - 1) : 0;
     recorder.requestsCompleted++;
+    this.minuteCompletions++;
     recorder.e2eNs.record(this.now - this.arrivalAt[slot]);
-    if (record.outputTokens > 1) recorder.tpotNs.record((this.now - this.firstTokenAt[slot]) / (record.outputTokens - 1));
+    if (record.outputTokens > 1) recorder.tpotNs.record(tpotNs);
+    const ttftMet = ttftNs <= this.options.sloTtftNs;
+    const tpotMet = tpotNs <= this.options.sloTpotNs;
+    if (ttftMet) recorder.sloTtftMet++;
+    if (tpotMet) recorder.sloTpotMet++;
+    if (ttftMet && tpotMet) recorder.sloBothMet++;
+    if (this.options.requestLog !== null) this.logOutcome(slot, ttftNs, tpotNs);
+
     this.reservedTotal -= this.reservedBytes[slot];
     this.commitOutput(slot);
     this.state[slot] = STATE_FREE;
@@ -382,6 +521,75 @@ export class Simulator {
     } else {
       this.freeSlot(slot);
     }
+  }
+
+  private logOutcome(slot: number, ttftNs: number, tpotNs: number): void {
+    const record = this.records[slot];
+    const outcome = this.outcome;
+    const queueNs = this.admittedAt[slot] - this.arrivalAt[slot];
+    const loadBeforeNs = this.readyAt[slot] - this.admittedAt[slot];
+    outcome.sessionId = record.sessionId;
+    outcome.turn = record.turn;
+    outcome.arrivalAt = this.arrivalAt[slot];
+    outcome.inputTokens = record.inputTokens;
+    outcome.outputTokens = record.outputTokens;
+    outcome.source = this.ttftSource[slot];
+    outcome.usedTokens = this.usedTokens[slot];
+    outcome.ttftNs = ttftNs;
+    outcome.tpotNs = tpotNs;
+    outcome.e2eNs = this.now - this.arrivalAt[slot];
+    outcome.queueNs = queueNs;
+    outcome.loadNs = loadBeforeNs + this.loadStallNs[slot];
+    outcome.gpuWaitNs = this.firstStepAt[slot] - this.admittedAt[slot] - loadBeforeNs;
+    outcome.computeNs = ttftNs - queueNs - outcome.loadNs - outcome.gpuWaitNs;
+    (this.options.requestLog as (outcome: RequestOutcome) => void)(outcome);
+  }
+
+  // Appends a time-series row for every minute boundary up to `until`.
+  private sampleMinutes(until: number): void {
+    while (this.nextSampleAt <= until) {
+      this.appendSample(this.nextSampleAt);
+      this.nextSampleAt += SAMPLE_INTERVAL_NS;
+    }
+  }
+
+  private appendSample(endAt: number): void {
+    const series = this.options.timeSeries as TimeSeries;
+    const startAt = this.sampleIndex * SAMPLE_INTERVAL_NS;
+    const seconds = Math.max((endAt - startAt) / 1e9, 1e-9);
+    const ssdRead = this.ssdDevice === null ? 0 : this.ssdDevice.bytes[Operation.Read];
+    const ssdWrite = this.ssdDevice === null ? 0 : this.ssdDevice.bytes[Operation.Write];
+    const prompt = this.minutePromptTokens;
+    const used = this.minuteUsedTokens;
+    const hitShare = (tokens: number) => (prompt === 0 ? 0 : tokens / prompt);
+    const gpuCacheBytes = this.store.tiers[0].used;
+    series.append([
+      this.sampleIndex,
+      startAt / 1e9,
+      this.minuteArrivals,
+      this.minuteAdmissions,
+      this.minuteCompletions,
+      this.minuteArrivals / seconds,
+      hitShare(used[0] + used[1] + used[2]),
+      hitShare(used[0]),
+      hitShare(used[1]),
+      hitShare(used[2]),
+      this.waitingCount,
+      this.runningCount,
+      (ssdRead - this.minuteSsdReadBytes) / seconds,
+      (ssdWrite - this.minuteSsdWriteBytes) / seconds,
+      gpuCacheBytes,
+      this.reservedTotal,
+      this.options.weightBytes + gpuCacheBytes + this.reservedTotal,
+    ]);
+    this.sampleIndex++;
+    this.minuteArrivals = 0;
+    this.minuteAdmissions = 0;
+    this.minuteCompletions = 0;
+    this.minutePromptTokens = 0;
+    used.fill(0);
+    this.minuteSsdReadBytes = ssdRead;
+    this.minuteSsdWriteBytes = ssdWrite;
   }
 
   // Touches or inserts the prompt's blocks in the GPU tier, head first, once prefill has computed
@@ -442,14 +650,25 @@ export class Simulator {
       grown.set(array);
       return grown;
     };
-    this.state = grow(this.state, (n) => new Uint8Array(n));
-    this.inStep = grow(this.inStep, (n) => new Uint8Array(n));
-    this.arrivalAt = grow(this.arrivalAt, (n) => new Float64Array(n));
-    this.firstTokenAt = grow(this.firstTokenAt, (n) => new Float64Array(n));
-    this.generated = grow(this.generated, (n) => new Int32Array(n));
-    this.reservedBytes = grow(this.reservedBytes, (n) => new Float64Array(n));
-    this.usedTokens = grow(this.usedTokens, (n) => new Int32Array(n));
-    this.usableBlocks = grow(this.usableBlocks, (n) => new Int32Array(n));
+    const bytes = (n: number) => new Uint8Array(n);
+    const integers = (n: number) => new Int32Array(n);
+    const reals = (n: number) => new Float64Array(n);
+    this.state = grow(this.state, bytes);
+    this.inStep = grow(this.inStep, bytes);
+    this.ttftSource = grow(this.ttftSource, bytes);
+    this.arrivalAt = grow(this.arrivalAt, reals);
+    this.admittedAt = grow(this.admittedAt, reals);
+    this.loadDoneAt = grow(this.loadDoneAt, reals);
+    this.readyAt = grow(this.readyAt, reals);
+    this.firstStepAt = grow(this.firstStepAt, reals);
+    this.loadStallNs = grow(this.loadStallNs, reals);
+    this.firstTokenAt = grow(this.firstTokenAt, reals);
+    this.generated = grow(this.generated, integers);
+    this.reservedBytes = grow(this.reservedBytes, reals);
+    this.usedTokens = grow(this.usedTokens, integers);
+    this.prefilledTokens = grow(this.prefilledTokens, integers);
+    this.stepChunkTokens = grow(this.stepChunkTokens, integers);
+    this.usableBlocks = grow(this.usableBlocks, integers);
   }
 
   private growWaiting(): void {
