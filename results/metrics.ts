@@ -90,6 +90,7 @@ export const METRICS: readonly MetricDefinition[] = [
   { path: 'tiers.{tier}.usedBytesAtEnd', unit: 'bytes', definition: 'bytes in the tier when the run ended' },
   { path: 'gpu.busyFraction', unit: 'fraction', definition: 'time the GPU spent in steps / simulatedSeconds' },
   { path: 'gpu.steps', unit: 'count', definition: 'GPU steps (each one prefill batch and/or one decode token per running request)' },
+  { path: 'gpu.maxStepMs', unit: 'ms', definition: 'longest GPU step, the worst gap between two tokens of a decoding request' },
   { path: 'gpu.prefillTokens', unit: 'tokens', definition: 'prompt tokens computed by prefill (input - used prefix, at least 1)' },
   { path: 'gpu.decodeTokens', unit: 'tokens', definition: 'output tokens after the first' },
   { path: 'gpu.maxQueueLength', unit: 'requests', definition: 'largest number of requests waiting for admission' },
@@ -97,6 +98,12 @@ export const METRICS: readonly MetricDefinition[] = [
   { path: 'memory.blockTokens', unit: 'tokens', definition: 'tokens per KV block' },
   { path: 'memory.weightBytes', unit: 'bytes', definition: 'model weights in HBM over all tensor-parallel GPUs' },
   { path: 'memory.gpuCacheBytes', unit: 'bytes', definition: 'capacity of the GPU cache tier' },
+  {
+    path: 'memory.peakKvDemandBytes',
+    unit: 'bytes',
+    definition:
+      'peak KV demand: max over time of the KV bytes of every live session context (from its first arrival to its end, think times included) plus running requests without a session',
+  },
   { path: 'memory.inflightBudgetBytes', unit: 'bytes', definition: 'HBM for the KV of running requests: HBM x memoryUtilization - weights - GPU cache tier' },
 ];
 

@@ -65,7 +65,11 @@ export class RunRecorder {
   decodeTokens = 0;
   steps = 0;
   gpuBusyNs = 0;
+  /** Longest GPU step: the worst gap between two tokens of a decoding request. */
+  maxStepNs = 0;
   maxQueueLength = 0;
+  /** Largest sum of context tokens over live sessions (and running requests without a session). */
+  peakDemandTokens = 0;
   events = 0;
   endAt = 0;
 }

@@ -63,8 +63,8 @@ export interface RunSummary {
   ssd: { bytesWritten: number; bytesRead: number };
   dram: { bytesWritten: number; bytesRead: number };
   tiers: PerTier<Omit<TierFacts, 'name' | 'residentBlocks' | 'usedBytes'> & { residentBlocksAtEnd: number; usedBytesAtEnd: number }>;
-  gpu: { busyFraction: number; steps: number; prefillTokens: number; decodeTokens: number; maxQueueLength: number };
-  memory: RunFacts['memory'];
+  gpu: { busyFraction: number; steps: number; maxStepMs: number; prefillTokens: number; decodeTokens: number; maxQueueLength: number };
+  memory: RunFacts['memory'] & { peakKvDemandBytes: number };
 }
 
 const NS_PER_MS = 1e6;
@@ -154,11 +154,12 @@ export function buildSummary(facts: RunFacts): RunSummary {
     gpu: {
       busyFraction: ratio(recorder.gpuBusyNs, recorder.endAt),
       steps: recorder.steps,
+      maxStepMs: recorder.maxStepNs / NS_PER_MS,
       prefillTokens: recorder.prefillTokens,
       decodeTokens: recorder.decodeTokens,
       maxQueueLength: recorder.maxQueueLength,
     },
-    memory: facts.memory,
+    memory: { ...facts.memory, peakKvDemandBytes: recorder.peakDemandTokens * facts.memory.kvBytesPerToken },
   };
 }
 

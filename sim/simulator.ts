@@ -144,6 +144,11 @@ export class Simulator {
   private minuteSsdReadBytes = 0;
   private minuteSsdWriteBytes = 0;
   private readonly ssdDevice: DeviceQueue | null;
+
+  // KV demand: context tokens of every live session (from its first arrival to its end), and of
+  // requests without a session from arrival to completion.
+  private readonly sessionContextTokens = new Map<number, number>();
+  private demandTokens = 0;
   private readonly outcome: RequestOutcome;
 
   constructor(options: SimulatorOptions) {
@@ -212,6 +217,8 @@ export class Simulator {
     this.minuteArrivals++;
     this.state[slot] = STATE_WAITING;
     this.arrivalAt[slot] = this.now;
+    const record = this.records[slot];
+    this.setDemand(record.sessionId, record.inputTokens, record.inputTokens);
     if (this.waitingCount === this.waiting.length) this.growWaiting();
     this.waiting[(this.waitingHead + this.waitingCount) & (this.waiting.length - 1)] = slot;
     this.waitingCount++;
@@ -323,11 +330,19 @@ export class Simulator {
 
   // Plans the loads of each contiguous range of usable blocks below the GPU and returns the
   // instant the last kept load completes. A range the load rule recomputes is marked RECOMPUTED.
+  //
+  // The cheaper rule estimates the request's prefill finish both ways, the GPU otherwise idle.
+  // Without overlap, loading finishes at load + rest and recomputing at rest + range compute, so
+  // the range loads when its load takes less than its compute. With layer-wise overlap loading
+  // finishes at max(load, rest), so the range loads when its load takes less than rest + range
+  // compute. Here rest is the prefill of the tokens after the usable prefix.
   private planLoads(slot: number, usable: number): number {
     const record = this.records[slot];
     const sources = this.blockSources[slot];
     const rule = this.options.loadRule;
     const blockTokens = this.blockTokens;
+    const usableTokens = Math.min(usable * blockTokens, record.inputTokens);
+    const restNs = this.layerwise ? this.options.compute.prefillNs(Math.max(1, record.inputTokens - usableTokens), usableTokens) : 0;
     let loadDoneAt = this.now;
     let start = 0;
     while (start < usable) {
@@ -350,7 +365,7 @@ export class Simulator {
           const doneAt = this.submitLoad(sources[i], tokensOfBlock(i, record.inputTokens, blockTokens) * this.options.kvBytesPerToken);
           if (doneAt > rangeDoneAt) rangeDoneAt = doneAt;
         }
-        if (rule === 'cheaper' && rangeDoneAt - this.now > this.options.compute.prefillNs(rangeTokens, start * blockTokens)) {
+        if (rule === 'cheaper' && rangeDoneAt - this.now > restNs + this.options.compute.prefillNs(rangeTokens, start * blockTokens)) {
           this.rollbackDevices();
           keep = false;
         } else if (rangeDoneAt > loadDoneAt) {
@@ -447,7 +462,9 @@ export class Simulator {
   // request, then completes requests that have generated all their tokens.
   private finishStep(): void {
     this.stepActive = false;
-    this.recorder.gpuBusyNs += this.now - this.stepStartAt;
+    const stepNs = this.now - this.stepStartAt;
+    this.recorder.gpuBusyNs += stepNs;
+    if (stepNs > this.recorder.maxStepNs) this.recorder.maxStepNs = stepNs;
     const stallNs = this.now - this.stepComputeEndAt;
     let kept = 0;
     for (let i = 0; i < this.runningCount; i++) {
@@ -515,12 +532,32 @@ export class Simulator {
     this.reservedTotal -= this.reservedBytes[slot];
     this.commitOutput(slot);
     this.state[slot] = STATE_FREE;
-    if (this.options.workload.nextTurn(record, this.now, record)) {
+    const sessionId = record.sessionId;
+    const contextTokens = record.inputTokens + record.outputTokens;
+    const inputTokens = record.inputTokens;
+    this.setDemand(sessionId, contextTokens, -inputTokens);
+    const continues = this.options.workload.nextTurn(record, this.now, record);
+    if (!continues) this.setDemand(sessionId, 0, 0);
+    if (continues) {
       const at = record.arrivalAt < this.now ? this.now : record.arrivalAt;
       this.events.push(at, EVENT_TURN, slot);
     } else {
       this.freeSlot(slot);
     }
+  }
+
+  // Sets the context tokens a session holds (0 once it has ended), or adds `sessionlessTokens` for
+  // a request without a session, and tracks the peak of the total.
+  private setDemand(sessionId: number, tokens: number, sessionlessTokens: number): void {
+    if (sessionId < 0) {
+      this.demandTokens += sessionlessTokens;
+    } else {
+      const previous = this.sessionContextTokens.get(sessionId) ?? 0;
+      this.demandTokens += tokens - previous;
+      if (tokens > 0) this.sessionContextTokens.set(sessionId, tokens);
+      else this.sessionContextTokens.delete(sessionId);
+    }
+    if (this.demandTokens > this.recorder.peakDemandTokens) this.recorder.peakDemandTokens = this.demandTokens;
   }
 
   private logOutcome(slot: number, ttftNs: number, tpotNs: number): void {

@@ -1,0 +1,128 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import type { RequestOutcome } from '../../results/request-log.js';
+import { buildSummary, type RunSummary } from '../../results/summary.js';
+import { SAMPLE_INTERVAL_NS } from '../../results/timeseries.js';
+import { DEFAULT_SCENARIO } from '../../sim/default-scenario.js';
+import { collectRunFacts, runScenario, type RunOptions, type RunResult } from '../../sim/run.js';
+import { mergeScenario, parseScenario } from '../../sim/scenario.js';
+
+function example(name: string): unknown {
+  return JSON.parse(readFileSync(fileURLToPath(new URL(`../../examples/${name}`, import.meta.url)), 'utf8'));
+}
+
+function run(base: unknown, overrides: object = {}, options: RunOptions = {}): { result: RunResult; summary: RunSummary } {
+  const scenario = parseScenario(mergeScenario(mergeScenario(DEFAULT_SCENARIO, base), overrides), 'test');
+  const result = runScenario(scenario, options);
+  return { result, summary: buildSummary(collectRunFacts(result, 'test')) };
+}
+
+describe('load rule', () => {
+  const loadOrRecompute = example('load-or-recompute.json');
+
+  it('recomputes and wins over a slow QLC drive', () => {
+    const always = run(loadOrRecompute, { loadRule: 'always' }).summary;
+    const cheaper = run(loadOrRecompute, { loadRule: 'cheaper' }).summary;
+    expect(cheaper.present.recomputedByLoadRule).toBeGreaterThan(0);
+    expect(cheaper.ttftBySource.recomputed.requests).toBeGreaterThan(0);
+    expect(cheaper.ttftMs.p50 as number).toBeLessThan(0.9 * (always.ttftMs.p50 as number));
+  });
+
+  it('loads and wins over the PBlaze7 7A40', () => {
+    const fast = { tiers: { ssd: { device: 'pblaze7-7a40' } } };
+    const always = run(loadOrRecompute, { ...fast, loadRule: 'always' }).summary;
+    const cheaper = run(loadOrRecompute, { ...fast, loadRule: 'cheaper' }).summary;
+    const never = run(loadOrRecompute, { ...fast, loadRule: 'never' }).summary;
+    expect(always.hitRate.tokens.ssd).toBeGreaterThan(0.5);
+    expect(always.ttftMs.p50 as number).toBeLessThan(0.8 * (never.ttftMs.p50 as number));
+    expect(cheaper.ttftMs.p50 as number).toBeLessThan(0.8 * (never.ttftMs.p50 as number));
+  });
+});
+
+describe('TTFT breakdown', () => {
+  it('adds up to TTFT for every request', () => {
+    const outcomes: RequestOutcome[] = [];
+    run({ workload: { sessions: 60 }, tiers: { gpu: { capacity: '2GB' }, dram: { capacity: '8GB' } } }, {}, { requestLog: (outcome) => outcomes.push({ ...outcome }) });
+    expect(outcomes.length).toBeGreaterThan(60);
+    for (const outcome of outcomes) {
+      const parts = outcome.queueNs + outcome.loadNs + outcome.gpuWaitNs + outcome.computeNs;
+      expect(Math.abs(parts - outcome.ttftNs)).toBeLessThan(1e-6);
+      expect(outcome.queueNs).toBeGreaterThanOrEqual(0);
+      expect(outcome.loadNs).toBeGreaterThanOrEqual(0);
+      expect(outcome.gpuWaitNs).toBeGreaterThanOrEqual(0);
+      expect(outcome.computeNs).toBeGreaterThan(0);
+    }
+    expect(outcomes.some((outcome) => outcome.loadNs > 0)).toBe(true);
+  });
+
+  it('counts requests by prefix source', () => {
+    const { summary } = run({ workload: { sessions: 60 }, tiers: { gpu: { capacity: '2GB' }, dram: { capacity: '8GB' } } });
+    const bySource = Object.values(summary.ttftBySource).reduce((sum, stats) => sum + stats.requests, 0);
+    expect(bySource).toBe(summary.requests.completed);
+    expect(summary.ttftBySource.ssd.requests).toBeGreaterThan(0);
+    expect(summary.ttftBySource.dram.requests).toBeGreaterThan(0);
+  });
+});
+
+describe('serving options', () => {
+  const loadHeavy = { workload: { sessions: 80 }, tiers: { gpu: { capacity: '1GB' }, dram: { enabled: false } }, loadRule: 'always' };
+
+  it('layer-wise overlap shortens TTFT when loads are long', () => {
+    const none = run(loadHeavy, { overlap: 'none' }).summary;
+    const layerwise = run(loadHeavy, { overlap: 'layerwise' }).summary;
+    expect(layerwise.ttftMs.mean as number).toBeLessThan(none.ttftMs.mean as number);
+    expect(layerwise.ttftPartsMs.load.mean as number).toBeLessThan(none.ttftPartsMs.load.mean as number);
+  });
+
+  it('GPU-direct storage skips the host link for SSD loads', () => {
+    const viaHost = run(loadHeavy, { overlap: 'none' }).result;
+    const direct = run(loadHeavy, { overlap: 'none', tiers: { ssd: { gpuDirect: true } } }).result;
+    expect(direct.recorder.loadedBytes[2]).toBeGreaterThan(0);
+    // Host-to-device link traffic: none from SSD loads with GPU-direct, all of it without.
+    expect(direct.link.bytes[0]).toBe(0);
+    expect(viaHost.link.bytes[0]).toBe(viaHost.recorder.loadedBytes[2]);
+  });
+
+  it('chunked prefill bounds the decode stall', () => {
+    const busy = { workload: { sessions: 300, sessionRatePerSec: 20, systemPromptTokens: 4000 } };
+    const whole = run(busy).summary;
+    const chunked = run(busy, { scheduler: { chunkTokens: 1024 } }).summary;
+    expect(chunked.requests.completed).toBe(chunked.requests.arrived);
+    // A step prefills at most 1,024 tokens, so no decoding request waits for a whole long prompt.
+    expect(chunked.gpu.maxStepMs).toBeLessThan(0.5 * whole.gpu.maxStepMs);
+  });
+
+  it('measures SLO attainment against the targets', () => {
+    const outcomes: RequestOutcome[] = [];
+    const { summary } = run({ workload: { sessions: 50 } }, { slo: { ttftMs: 100, tpotMs: 20 } }, { requestLog: (outcome) => outcomes.push({ ...outcome }) });
+    const ttftMet = outcomes.filter((outcome) => outcome.ttftNs <= 100e6).length;
+    const bothMet = outcomes.filter((outcome) => outcome.ttftNs <= 100e6 && outcome.tpotNs <= 20e6).length;
+    expect(summary.slo.ttftAttainment).toBe(ttftMet / outcomes.length);
+    expect(summary.slo.attainment).toBe(bothMet / outcomes.length);
+    expect(summary.slo.ttftAttainment).toBeGreaterThan(0);
+    expect(summary.slo.ttftAttainment).toBeLessThan(1);
+  });
+});
+
+describe('time series', () => {
+  it('has one row per simulated minute and every arrival', () => {
+    const { result, summary } = run({ workload: { sessions: 40 } });
+    const rows = result.timeSeries!.rows;
+    expect(rows.length).toBe(Math.floor(result.recorder.endAt / SAMPLE_INTERVAL_NS) + 1);
+    expect(rows.reduce((sum, row) => sum + row[2], 0)).toBe(summary.requests.arrived);
+    expect(rows.reduce((sum, row) => sum + row[4], 0)).toBe(summary.requests.completed);
+    expect(rows.map((row) => row[0])).toEqual(rows.map((_, index) => index));
+  });
+});
+
+describe('KV demand', () => {
+  it('exceeds 200 GB for 10 sessions of 8,192 tokens on llama2-70b-mha', () => {
+    const { summary } = run(example('memblaze-10x8k.json'));
+    // 10 x 8,192 tokens x 2,621,440 bytes = 214.7 GB when every session is at its longest context.
+    expect(summary.memory.peakKvDemandBytes).toBeGreaterThan(200e9);
+    expect(summary.memory.peakKvDemandBytes).toBeLessThanOrEqual(10 * 8192 * 2_621_440);
+    expect(summary.tiers.ssd.bytesWritten).toBeGreaterThan(0);
+    expect(summary.requests.completed).toBe(40);
+  });
+});
