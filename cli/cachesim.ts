@@ -4,6 +4,8 @@
 // tested in-process; the handler reads the trace, runs the replays and prints. The resolved
 // configuration and a closing speed line go to stderr, the results to stdout.
 
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import type { Argv, CommandModule } from 'yargs';
 import { parsePolicySpec, type PolicySpec } from '../policies/registry.js';
@@ -16,6 +18,8 @@ import {
   type ObjectTrace,
   type ObjectTraceFormat,
 } from '../sim/cachesim.js';
+import { logSpacedSizes, renderMissRatioCsv, renderMissRatioSvg } from '../results/miss-ratio-curve.js';
+import { writeFileAtomic } from '../results/run-folder.js';
 
 export const CACHESIM_FORMATS = ['table', 'csv', 'json'] as const;
 export type CachesimFormat = (typeof CACHESIM_FORMATS)[number];
@@ -40,6 +44,9 @@ export interface CachesimArgs {
   ignoreSize: boolean;
   format: string;
   traceFormat: string;
+  /** Number of log-spaced sizes for a miss-ratio curve, or undefined for `sizes`. */
+  mrc?: number;
+  out: string;
 }
 
 /** Arguments checked and parsed; cache sizes stay text until the trace's working set is known. */
@@ -50,6 +57,10 @@ export interface CachesimPlan {
   format: CachesimFormat;
   policies: PolicySpec[];
   sizes: string[];
+  /** Points of the miss-ratio curve, or 0 when `sizes` applies. */
+  mrcPoints: number;
+  /** Folder for the miss-ratio curve's CSV and SVG. */
+  outDir: string;
 }
 
 /** Checks every argument before any file is read. Throws an error with code ERR_KVTIER_INPUT. */
@@ -68,6 +79,10 @@ export function resolveCachesimArgs(args: CachesimArgs): CachesimPlan {
   if (sizes.some((size) => size === '')) {
     throw new CachesimInputError(`invalid --sizes "${args.sizes}": expected sizes separated by commas, such as 1%,5%,20% or 1000`);
   }
+  const mrcPoints = args.mrc ?? 0;
+  if (args.mrc !== undefined && (!Number.isSafeInteger(args.mrc) || args.mrc < 2)) {
+    throw new CachesimInputError(`invalid --mrc ${args.mrc}: expected a whole number of sizes, at least 2`);
+  }
   return {
     tracePath: args.trace,
     traceFormat: args.traceFormat as ObjectTraceFormat,
@@ -75,6 +90,8 @@ export function resolveCachesimArgs(args: CachesimArgs): CachesimPlan {
     format: args.format as CachesimFormat,
     policies,
     sizes,
+    mrcPoints,
+    outDir: args.out,
   };
 }
 
@@ -98,7 +115,9 @@ export function splitTopLevel(text: string): string[] {
 
 /** Runs every policy at every size of `plan` on `trace`, both in the order given. */
 export function runCachesim(plan: CachesimPlan, trace: ObjectTrace): CacheSimResult[] {
-  const capacities = plan.sizes.map((size) => parseCacheSize(size, trace, plan.ignoreSize));
+  const workingSet = plan.ignoreSize ? trace.objectCount : trace.workingSetSize;
+  const capacities =
+    plan.mrcPoints > 0 ? logSpacedSizes(workingSet, plan.mrcPoints) : plan.sizes.map((size) => parseCacheSize(size, trace, plan.ignoreSize));
   const results: CacheSimResult[] = [];
   for (const policy of plan.policies) {
     for (const capacity of capacities) results.push(simulateObjectTrace(trace, policy, capacity));
@@ -155,19 +174,32 @@ export const cachesimCommand: CommandModule<object, CachesimArgs> = {
       })
       .option('ignore-size', { type: 'boolean', default: false, describe: 'count every request as size 1, so sizes are in objects' })
       .option('format', { type: 'string', choices: CACHESIM_FORMATS, default: 'table', describe: 'output format' })
+      .option('mrc', {
+        type: 'number',
+        describe: 'instead of --sizes, run this many sizes log-spaced from 0.1% to 100% of the working set and write mrc.csv and mrc.svg into --out',
+      })
+      .option('out', { type: 'string', default: 'cachesim-mrc', describe: 'folder for the --mrc files' })
       .option('trace-format', { type: 'string', choices: TRACE_FORMATS, default: 'csv', describe: 'trace file format; mooncake makes one request of 512 tokens per hash_ids entry' }) as unknown as Argv<CachesimArgs>,
   handler: (args) => {
     const plan = resolveCachesimArgs(args);
     const startedAt = performance.now();
     const trace = readObjectTrace(plan.tracePath, { format: plan.traceFormat, ignoreSize: plan.ignoreSize });
-    const unit = plan.ignoreSize ? 'objects' : plan.traceFormat === 'mooncake' ? 'tokens' : 'bytes';
+    let unit = plan.traceFormat === 'mooncake' ? 'tokens' : 'bytes';
+    if (plan.ignoreSize) unit = 'objects';
     process.stderr.write(
       `cachesim: ${plan.tracePath}: ${trace.requestCount} requests, ${trace.objectCount} objects, ` +
         `working set ${plan.ignoreSize ? trace.objectCount : trace.workingSetSize} ${unit}; ` +
-        `policies ${plan.policies.map((policy) => policy.label).join(' ')}; sizes ${plan.sizes.join(',')}\n`,
+        `policies ${plan.policies.map((policy) => policy.label).join(' ')}; ` +
+        (plan.mrcPoints > 0 ? `${plan.mrcPoints} log-spaced sizes\n` : `sizes ${plan.sizes.join(',')}\n`),
     );
     const results = runCachesim(plan, trace);
     process.stdout.write(renderCachesimResults(results, plan.format));
+    if (plan.mrcPoints > 0) {
+      mkdirSync(plan.outDir, { recursive: true });
+      writeFileAtomic(join(plan.outDir, 'mrc.csv'), renderMissRatioCsv(results));
+      writeFileAtomic(join(plan.outDir, 'mrc.svg'), renderMissRatioSvg(results, unit));
+      process.stderr.write(`cachesim: wrote ${join(plan.outDir, 'mrc.csv')} and ${join(plan.outDir, 'mrc.svg')}\n`);
+    }
     const seconds = (performance.now() - startedAt) / 1000;
     const replayed = trace.requestCount * results.length;
     process.stderr.write(`cachesim: ${results.length} runs, ${replayed} requests replayed in ${seconds.toFixed(2)} s (${(replayed / seconds / 1e6).toFixed(2)} M requests/s)\n`);

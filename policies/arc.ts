@@ -1,7 +1,7 @@
 // ARC (Megiddo and Modha, "ARC: A Self-Tuning, Low Overhead Replacement Cache", FAST 2003), as
-// libCacheSim's ARC.c implements it for objects of any size. T1 holds objects requested once since
-// they entered, T2 objects requested again; B1 and B2 are ghost lists of keys recently evicted from
-// T1 and T2. The target size p of T1 is a real number starting at 0. A ghost hit in B1 adds
+// libCacheSim's ARC.c implements it for objects of any size. T1 contains objects requested once
+// since they entered and T2 objects requested again. B1 and B2 are ghost lists of the keys most
+// recently evicted from T1 and T2. The target size p of T1 is a real number starting at 0. A ghost hit in B1 adds
 // max(|B2| / |B1|, 1) to p (capped at the capacity), a ghost hit in B2 subtracts max(|B1| / |B2|, 1)
 // (floored at 0), and the object then enters T2's head; any other miss enters T1's head. Sizes of
 // lists are sums of object sizes, in the cache's unit.
@@ -28,7 +28,7 @@ class Arc implements EvictionPolicy {
   private t1Size = 0;
   private t2Size = 0;
   private p = 0;
-  /** Which ghost list the object of the current miss was found in. */
+  /** Ghost list in which the object of the current miss was found (FROM_B1, FROM_B2 or NOT_GHOST). */
   private ghostHit = NOT_GHOST;
   /** Size of the object of the current miss, as passed to `admit`. */
   private incomingSize = 0;

@@ -5,9 +5,10 @@
 // `context.access.nextAccessIndex`, which the object-trace driver precomputes.
 //
 // Objects never requested again tie at infinity, and with sizes the choice among them changes the
-// result, so the max-heap below repeats libCacheSim's binary heap (pqueue.c) step for step: the
-// same sift-up and sift-down rules, the right child chosen only when strictly larger, and a changed
-// priority sifted up when it grew and down otherwise. Entries live in typed arrays indexed by handle.
+// result. The max-heap below therefore repeats libCacheSim's binary heap (pqueue.c) step for step.
+// It uses the same sift-up and sift-down rules, takes the right child only when it is strictly
+// larger, and sifts a changed priority up when it grew and down otherwise. Entries live in typed
+// arrays indexed by handle.
 
 import type { AccessInfo, EvictionPolicy, PolicyContext, PolicyDefinition } from './policy.js';
 

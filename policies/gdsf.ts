@@ -79,7 +79,7 @@ class Gdsf implements EvictionPolicy {
     this.siftUp(this.position[last]);
   }
 
-  /** Whether `a` comes out before `b`: lower priority, then older touch. */
+  /** Returns whether `a` is evicted before `b`: lower priority first, then the older touch. */
   private before(a: number, b: number): boolean {
     const pa = this.priority[a];
     const pb = this.priority[b];

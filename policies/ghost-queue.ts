@@ -52,7 +52,7 @@ export class GhostQueue {
 
   /**
    * Adds `key` at the head after dropping the oldest entries until it fits, as libCacheSim's ghost
-   * FIFO does when it is itself a FIFO cache; an entry larger than the capacity is not kept.
+   * FIFO (itself a FIFO cache) does. An entry larger than the capacity is not kept.
    */
   addBounded(key: number, size: number): void {
     if (this.has(key)) return;

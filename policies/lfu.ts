@@ -15,7 +15,7 @@ class Lfu implements EvictionPolicy {
   /** Oldest and newest member of each frequency's bucket, indexed by frequency. */
   private bucketFirst = new Int32Array(16).fill(NONE);
   private bucketLast = new Int32Array(16).fill(NONE);
-  /** Lowest frequency with a non-empty bucket; meaningful while the cache holds anything. */
+  /** Lowest frequency with a non-empty bucket, valid while the cache is not empty. */
   private minFrequency = 1;
   private residentCount = 0;
 

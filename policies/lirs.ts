@@ -1,8 +1,9 @@
 // LIRS (Jiang and Zhang, "LIRS: An Efficient Low Inter-reference Recency Set Replacement Policy to
 // Improve Buffer Cache Performance", SIGMETRICS 2002), as libCacheSim's LIRS.c implements it with
-// three LRU lists. Stack S holds LIR objects, resident HIR objects and non-resident HIR history;
-// list Q holds the resident HIR objects (1% of the capacity by default, at least 1); list NH indexes
-// the non-resident entries of S so the history can be trimmed once S grows past twice the capacity.
+// three LRU lists. Stack S contains LIR objects, resident HIR objects and non-resident HIR history.
+// List Q contains the resident HIR objects (1% of the capacity by default, at least 1). List NH
+// indexes the non-resident entries of S, so the history can be trimmed once S grows past twice the
+// capacity.
 // Until the LIR share (the rest) is full new objects become LIR; after that they enter S and Q as
 // HIR. A hit on an HIR object in S makes it LIR and demotes S's bottom LIR object into Q; pruning
 // then drops HIR entries from S's bottom. Only objects no larger than the HIR share are admitted.
@@ -11,12 +12,13 @@
 // includes its quirks. Demotions and evictions happen inside hits and admission checks, not only
 // when room is needed, so this policy runs whole requests (`request`) and reports residency
 // changes through `context.residency`.
-// NOTE: one quirk changes results. When a hit on a Q-only object demotes an LIR object into a full
-// Q, Q's eviction can take the hit object itself, which libCacheSim then still records in S as a
-// resident HIR object that is not counted in the occupied size; its next request is a hit and counts
-// it again. With small HIR shares this lets LIRS hold more than its capacity, which is why
-// libCacheSim's LIRS can beat Belady on some traces. kvtier reports such an object as evicted and as
-// added again when it is next hit.
+// NOTE: two quirks change results. When a hit on a Q-only object demotes an LIR object into a full
+// Q, Q's eviction can take the hit object itself. libCacheSim then still records it in S as a
+// resident HIR object that is not counted in the occupied size, and its next request is a hit that
+// counts it again, so LIRS can hold more than its capacity. kvtier reports such an object as
+// evicted, and as added again when it is next hit. In the same case libCacheSim keeps reading the size of the
+// evicted Q entry through a dangling pointer, whose memory the next Q entry reuses, and
+// `ChunkModel` reproduces that read. Both arise when Q is small next to the objects demoted into it.
 
 import type { EvictionPolicy, PolicyContext, PolicyDefinition, ResidencyReport } from './policy.js';
 import { DoublyLinkedList } from './list.js';
@@ -51,13 +53,18 @@ class Lirs implements EvictionPolicy {
   private isLir = new Uint8Array(0);
   /** S's resident flag for the entry; Q's entries are always resident. */
   private inCache = new Uint8Array(0);
-  /** Whether the cache was last told the slot is resident. */
+  /** Residency of the slot as last reported to the cache (1 resident). */
   private reported = new Uint8Array(0);
   private freeSlots = new Int32Array(0);
   private freeCount = 0;
   private slotCount = 0;
   /** Slot of each handle's object, or -1. */
   private handleSlot = new Int32Array(0);
+  /** Chunk of the slot's entry in S, Q and NH; see `ChunkModel`. */
+  private stackChunk = new Int32Array(0);
+  private queueChunk = new Int32Array(0);
+  private nonResidentChunk = new Int32Array(0);
+  private readonly chunks = new ChunkModel();
 
   constructor(params: Readonly<Record<string, number>>, context: PolicyContext) {
     this.capacity = context.capacity;
@@ -140,25 +147,25 @@ class Lirs implements EvictionPolicy {
       else this.nonResidentSize -= size;
       if (wasLir || this.inCache[slot] === 1) this.occupied -= size;
       this.unlinkStack(slot);
-      if (this.queue.has(slot)) this.queue.unlink(slot);
-      if (this.nonResident.has(slot)) this.nonResident.unlink(slot);
+      if (this.queue.has(slot)) this.unlinkQueue(slot);
+      if (this.nonResident.has(slot)) this.unlinkNonResident(slot);
       if (wasLir) this.prune();
     } else if (this.queue.has(slot)) {
-      this.queue.unlink(slot);
+      this.unlinkQueue(slot);
       this.hirUsed -= size;
       this.occupied -= size;
     }
-    // The cache forgets the handle itself, so this is not reported as an eviction.
+    // The cache drops the handle itself, so this is not reported as an eviction.
     this.reported[slot] = 0;
     this.releaseIfUnused(slot);
   }
 
-  /** A resident HIR object in S is hit: it becomes LIR, demoting LIR objects while the LIR share is full. */
+  /** Makes a hit resident HIR object in S an LIR object, demoting LIR objects while the LIR share is full. */
   private hitHirInStack(slot: number, inQueue: boolean): void {
     const size = this.slotSize[slot];
     if (inQueue) {
       this.hirUsed -= size;
-      this.queue.unlink(slot);
+      this.unlinkQueue(slot);
       this.occupied -= size;
     }
     while (this.lirUsed + size > this.lirLimit && this.stack.tail !== NO_SLOT) this.evictLir();
@@ -168,11 +175,14 @@ class Lirs implements EvictionPolicy {
     this.sync(slot);
   }
 
-  /** A resident HIR object found only in Q is hit: it re-enters S as resident HIR. */
+  /** Records a hit on a resident HIR object found only in Q, which re-enters S as resident HIR. */
   private hitHirInQueueOnly(key: number, handle: number): void {
     let slot = this.table.get(key);
     const size = this.slotSize[slot];
-    while (this.lirUsed + size > this.lirLimit && this.stack.tail !== NO_SLOT) this.evictLir();
+    // libCacheSim re-reads the size through its pointer to the Q entry on every pass, even after a
+    // demotion has evicted that entry, so a later entry reusing the memory supplies the size.
+    const queueChunk = this.queueChunk[slot];
+    while (this.lirUsed + this.chunks.sizeOf(queueChunk) > this.lirLimit && this.stack.tail !== NO_SLOT) this.evictLir();
     // The demotions above may have evicted the object from Q; S records it as resident regardless.
     slot = this.slotFor(key, handle, size);
     this.pushStack(slot);
@@ -181,7 +191,7 @@ class Lirs implements EvictionPolicy {
     this.sync(slot);
   }
 
-  /** libCacheSim's can_insert, which also demotes and evicts to prepare room. */
+  /** Checks admission as libCacheSim's can_insert does, which also demotes and evicts to prepare room. */
   private canInsert(key: number, size: number): boolean {
     if (size > this.capacity) return false;
     const slot = this.table.get(key);
@@ -192,7 +202,7 @@ class Lirs implements EvictionPolicy {
       const stackSize = this.slotSize[slot];
       while (this.lirUsed + stackSize > this.lirLimit && this.stack.tail !== NO_SLOT) this.evictLir();
       if (this.nonResident.has(slot)) {
-        this.nonResident.unlink(slot);
+        this.unlinkNonResident(slot);
         this.nonResidentSize -= stackSize;
       }
       return true;
@@ -207,7 +217,7 @@ class Lirs implements EvictionPolicy {
     return false;
   }
 
-  /** One step of libCacheSim's evict, called while the object does not fit. */
+  /** Runs one step of libCacheSim's evict, called while the object does not fit. */
   private makeRoom(key: number, size: number): void {
     const slot = this.table.get(key);
     const inStack = slot !== NO_SLOT && this.stack.has(slot);
@@ -245,7 +255,7 @@ class Lirs implements EvictionPolicy {
       this.lirUsed += size;
     } else {
       this.isLir[slot] = 0;
-      this.queue.pushHead(slot);
+      this.pushQueue(slot);
       this.hirUsed += size;
     }
     this.occupied += size;
@@ -264,7 +274,7 @@ class Lirs implements EvictionPolicy {
 
     if (size <= this.hirLimit) {
       while (this.hirUsed + size > this.hirLimit && this.evictHir());
-      this.queue.pushHead(slot);
+      this.pushQueue(slot);
       this.inCache[slot] = 1;
       this.hirUsed += size;
       this.occupied += size;
@@ -280,11 +290,11 @@ class Lirs implements EvictionPolicy {
     if (slot === NO_SLOT) return false;
     const size = this.slotSize[slot];
     this.hirUsed -= size;
-    this.queue.unlink(slot);
+    this.unlinkQueue(slot);
     if (this.stack.has(slot)) {
       this.inCache[slot] = 0;
-      if (this.nonResident.has(slot)) this.nonResident.moveToHead(slot);
-      else this.nonResident.pushHead(slot);
+      if (this.nonResident.has(slot)) this.unlinkNonResident(slot);
+      this.pushNonResident(slot);
       this.nonResidentSize += size;
     }
     this.occupied -= size;
@@ -299,7 +309,7 @@ class Lirs implements EvictionPolicy {
     while (slot !== this.stack.head) {
       if (this.isLir[slot] === 1) break;
       if (this.inCache[slot] === 0 && this.nonResident.has(slot)) {
-        this.nonResident.unlink(slot);
+        this.unlinkNonResident(slot);
         this.nonResidentSize -= this.slotSize[slot];
       }
       this.unlinkStack(slot);
@@ -309,14 +319,14 @@ class Lirs implements EvictionPolicy {
     }
   }
 
-  /** Trims the oldest non-resident history while S holds more than twice the capacity. */
+  /** Trims the oldest non-resident history while S contains more than twice the capacity. */
   private limitStack(): void {
     while (this.stackUsed > 2 * this.capacity) {
       const slot = this.nonResident.tail;
       if (slot === NO_SLOT) break;
       this.nonResidentSize -= this.slotSize[slot];
       if (this.stack.has(slot)) this.unlinkStack(slot);
-      this.nonResident.unlink(slot);
+      this.unlinkNonResident(slot);
       this.releaseIfUnused(slot);
     }
   }
@@ -324,14 +334,36 @@ class Lirs implements EvictionPolicy {
   private pushStack(slot: number): void {
     this.stack.pushHead(slot);
     this.stackUsed += this.slotSize[slot];
+    this.stackChunk[slot] = this.chunks.allocate(this.slotSize[slot]);
   }
 
   private unlinkStack(slot: number): void {
     this.stack.unlink(slot);
     this.stackUsed -= this.slotSize[slot];
+    this.chunks.free(this.stackChunk[slot]);
   }
 
-  /** Tells the cache when the slot's object starts or stops counting toward the occupied size. */
+  private pushQueue(slot: number): void {
+    this.queue.pushHead(slot);
+    this.queueChunk[slot] = this.chunks.allocate(this.slotSize[slot]);
+  }
+
+  private unlinkQueue(slot: number): void {
+    this.queue.unlink(slot);
+    this.chunks.free(this.queueChunk[slot]);
+  }
+
+  private pushNonResident(slot: number): void {
+    this.nonResident.pushHead(slot);
+    this.nonResidentChunk[slot] = this.chunks.allocate(this.slotSize[slot]);
+  }
+
+  private unlinkNonResident(slot: number): void {
+    this.nonResident.unlink(slot);
+    this.chunks.free(this.nonResidentChunk[slot]);
+  }
+
+  /** Reports to the cache when the slot's object starts or stops counting toward the occupied size. */
   private sync(slot: number): void {
     const counted = (this.stack.has(slot) && this.isLir[slot] === 1) || this.queue.has(slot) ? 1 : 0;
     if (counted === this.reported[slot]) return;
@@ -392,9 +424,52 @@ class Lirs implements EvictionPolicy {
     this.inCache = copy(this.inCache, new Uint8Array(size));
     this.reported = copy(this.reported, new Uint8Array(size));
     this.freeSlots = copy(this.freeSlots, new Int32Array(size));
+    this.stackChunk = copy(this.stackChunk, new Int32Array(size));
+    this.queueChunk = copy(this.queueChunk, new Int32Array(size));
+    this.nonResidentChunk = copy(this.nonResidentChunk, new Int32Array(size));
     this.stack.grow(size);
     this.queue.grow(size);
     this.nonResident.grow(size);
+  }
+}
+
+/**
+ * A model of the memory libCacheSim allocates for list entries, kept only to reproduce one read of a
+ * freed entry (see `hitHirInQueueOnly`). Each entry of S, Q or NH occupies a chunk. A freed chunk
+ * keeps its last size, and the next allocation reuses the most recently freed chunk, approximating
+ * glibc's last-in first-out free lists for one size. NOTE: glibc's per-thread cache holds only 7
+ * chunks per size, which this model ignores; it reproduces every LIRS count on the reference trace.
+ */
+class ChunkModel {
+  private sizes = new Float64Array(64);
+  private freeChunks = new Int32Array(64);
+  private freeCount = 0;
+  private count = 0;
+
+  allocate(size: number): number {
+    let chunk: number;
+    if (this.freeCount > 0) chunk = this.freeChunks[--this.freeCount];
+    else {
+      chunk = this.count++;
+      if (chunk >= this.sizes.length) {
+        const sizes = new Float64Array(this.sizes.length * 2);
+        const freeChunks = new Int32Array(this.sizes.length * 2);
+        sizes.set(this.sizes);
+        freeChunks.set(this.freeChunks);
+        this.sizes = sizes;
+        this.freeChunks = freeChunks;
+      }
+    }
+    this.sizes[chunk] = size;
+    return chunk;
+  }
+
+  free(chunk: number): void {
+    this.freeChunks[this.freeCount++] = chunk;
+  }
+
+  sizeOf(chunk: number): number {
+    return this.sizes[chunk];
   }
 }
 

@@ -25,9 +25,9 @@ export interface AccessInfo {
 
 /**
  * Callbacks through which a policy reports residents that it adds or evicts on its own, outside
- * `evict` and `insert`. 2Q's LRU part evicts within its own share while inserting, and LIRS demotes
- * and evicts during hits; the cache keeps its accounting and its eviction listener in step through
- * these.
+ * `evict` and `insert`: 2Q's LRU part evicts within its own share while inserting, and LIRS demotes
+ * and evicts during hits. The cache keeps its accounting and its eviction listener in step through
+ * them.
  */
 export interface ResidencyReport {
   /** The policy made `handle` resident with `size`. */
@@ -61,8 +61,8 @@ export interface EvictionPolicy {
   evict(): number;
   /**
    * Adds an admitted object as a resident. The cache has already made room for it. Returns false
-   * when the policy declines it after all (S3-FIFO declines an object as large as its small queue
-   * once room has been made, as libCacheSim does); returning nothing means inserted.
+   * when the policy declines it after all, as S3-FIFO does (like libCacheSim) for an object as large
+   * as its small queue. Returning nothing means inserted.
    */
   insert(handle: number, key: number, size: Size): boolean | void;
   /** Forgets a resident that the cache removed for another reason than eviction. */

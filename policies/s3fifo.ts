@@ -1,13 +1,13 @@
 // S3-FIFO (Yang et al., "FIFO queues are all you need for cache eviction", SOSP 2023), as in
 // libCacheSim's S3FIFO.c. A small FIFO takes a share of the capacity (10% by default) and a main
-// FIFO the rest; a ghost FIFO remembers keys evicted from the small queue, up to 90% of the capacity.
+// FIFO the rest. A ghost FIFO keeps the keys evicted from the small queue, up to 90% of the capacity.
 // A hit increments the object's counter (no cap). Evicting from the small queue moves an object
 // with at least `threshold` hits to the main queue (counter reset to 0) and sends the others to the
 // ghost. Evicting from the main queue reinserts an object with counter >= 1 at the head with counter
 // min(counter, 3) - 1 and evicts one with counter 0. The main queue evicts when it is over its share
 // or the small queue is empty; otherwise the small queue evicts. A miss found in the ghost enters the
 // main queue; any other miss enters the small queue. Some libCacheSim versions send new objects to
-// the main queue while the small queue is full before the first eviction; commit aa0fc40, whose
+// the main queue while the small queue is full before the first eviction. Commit aa0fc40, whose
 // counts kvtier matches, does not. Only objects no larger than the small queue are admitted, and
 // one exactly that large is not inserted after room has been made for it.
 

@@ -1,6 +1,6 @@
 // SIEVE (Zhang et al., "SIEVE is Simpler than LRU", NSDI 2024), as in libCacheSim's Sieve.c. New
 // objects enter at the head unvisited and a hit marks an object visited. The hand starts at the tail
-// and moves toward the head, clearing visited marks, and evicts the first unvisited object; it then
+// and moves toward the head, clearing visited marks, and evicts the first unvisited object. It then
 // rests on the evicted object's newer neighbour, and wraps to the tail after passing the head.
 
 import type { EvictionPolicy, PolicyDefinition } from './policy.js';

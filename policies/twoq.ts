@@ -3,7 +3,7 @@
 // (25% of the capacity by default), Aout a ghost FIFO of keys evicted from Ain (50%), and Am an LRU
 // of objects requested again after leaving Ain (the rest). A hit in Ain changes nothing; a hit in Am
 // moves the object to Am's head. A miss found in Aout enters Am, which first evicts its own LRU
-// objects while Am alone would exceed its share; any other miss enters Ain. To make room, Ain's
+// objects while Am alone would exceed its share. Any other miss enters Ain. To make room, Ain's
 // oldest object moves to Aout while Ain is over its share, otherwise Am's LRU object is evicted.
 // Objects larger than Ain's share are not admitted.
 

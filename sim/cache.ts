@@ -84,6 +84,7 @@ export class PolicyCache {
    */
   insert(handle: number, key: number, size: number): boolean {
     if (this.selfManaged) {
+      this.residentKey[handle] = key;
       this.policy.request!(handle, key, size);
       return this.resident[handle] === 1;
     }

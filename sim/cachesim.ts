@@ -3,7 +3,7 @@
 // counts can be compared with libCacheSim's exactly. Every request counts, the first request to an
 // object included; requests of size 0 are skipped; an object keeps the size it was inserted with.
 //
-// The whole request sequence is held in memory (about 16 bytes per request plus one map entry per
+// The whole request sequence is held in memory (about 20 bytes per request plus one map entry per
 // distinct object), because Belady needs each request's next use, found by a backward pass over the
 // sequence. That is acceptable for object-trace mode; the full simulation streams its input instead.
 

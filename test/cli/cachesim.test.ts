@@ -25,7 +25,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const referenceTrace = `${root}test/fixtures/libcachesim/zipf_a1.0_200k_seed42.csv`;
 
 function args(overrides: Partial<CachesimArgs> = {}): CachesimArgs {
-  return { trace: referenceTrace, policies: 'lru', sizes: '1%', ignoreSize: false, format: 'table', traceFormat: 'csv', ...overrides };
+  return { trace: referenceTrace, policies: 'lru', sizes: '1%', ignoreSize: false, format: 'table', traceFormat: 'csv', out: 'cachesim-mrc', ...overrides };
 }
 
 /** Parses `argv` with the command's own option table and returns the arguments its handler would get. */
@@ -177,5 +177,23 @@ describe('kvtier cachesim (built CLI)', () => {
     const result = spawnSync(process.execPath, [mainPath, 'cachesim', '--trace', path], { encoding: 'utf8' });
     expect(result.status).toBe(2);
     expect(result.stderr).toContain(`${path}, line 3: obj_size is "ten", expected a non-negative integer`);
+  });
+});
+
+describe('cachesim --mrc', () => {
+  it('reads the point count and folder', async () => {
+    const parsed = await parseArgv(['cachesim', '--trace', 'a.csv', '--mrc', '20', '--out', 'curves']);
+    expect(parsed).toMatchObject({ mrc: 20, out: 'curves' });
+    expect(resolveCachesimArgs(args({ mrc: 20, out: 'curves' })).mrcPoints).toBe(20);
+  });
+
+  it('rejects fewer than two points', () => {
+    expect(() => resolveCachesimArgs(args({ mrc: 1 }))).toThrow('invalid --mrc 1: expected a whole number of sizes, at least 2');
+  });
+
+  it('runs every policy at every curve size', () => {
+    const trace = readObjectTrace(referenceTrace, { format: 'csv', ignoreSize: true });
+    const results = runCachesim(resolveCachesimArgs(args({ policies: 'lru,fifo', mrc: 5, ignoreSize: true })), trace);
+    expect(results.map((result) => result.cacheSize)).toEqual([16, 94, 531, 2990, 16817, 16, 94, 531, 2990, 16817]);
   });
 });

@@ -108,7 +108,7 @@ describe('twoq', () => {
 
 describe('s3fifo', () => {
   it('rejects objects as large as the small queue', () => {
-    // Capacity 20: the small queue holds 2, so a size-2 object is never inserted.
+    // Capacity 20 gives the small queue 2 units, so a size-2 object is never inserted.
     const result = replay('s3fifo', 20, [1, 1], { 1: 2 });
     expect(result.hits).toBe('00');
   });

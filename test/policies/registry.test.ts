@@ -1,4 +1,4 @@
-// The policy registry and specification parser: defaults, labels and the errors a user sees.
+// The policy registry and specification parser: defaults, labels and the errors shown to users.
 
 import { describe, expect, it } from 'vitest';
 import { getPolicy, listPolicies, parsePolicySpec, registerPolicy } from '../../policies/registry.js';

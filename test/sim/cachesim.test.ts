@@ -116,7 +116,7 @@ describe('simulateObjectTrace', () => {
   it('counts requests, misses and bytes', () => {
     const path = writeTrace('count.csv', '0,1,10\n1,2,20\n2,1,10\n3,3,30\n4,1,10\n');
     const trace = readObjectTrace(path, { format: 'csv', ignoreSize: false });
-    // Capacity 40 holds 1 and 2; 3 (30) evicts the LRU object 2, then 1 again fits beside 3.
+    // Capacity 40 fits 1 and 2. Then 3 (size 30) evicts the LRU object 2, and 1 still fits beside 3.
     const result = simulateObjectTrace(trace, parsePolicySpec('lru'), 40, { recordHits: true });
     expect([...result.hits!]).toEqual([0, 0, 1, 0, 1]);
     expect(result).toMatchObject({ requests: 5, misses: 3, bytesRequested: 80, bytesMissed: 60 });
