@@ -6,6 +6,8 @@ import { policiesCommand } from './policies.js';
 import { kvSizeCommand } from './kv-size.js';
 import { metricsCommand } from './metrics.js';
 import { runCommand } from './run.js';
+import { sweepCommand } from './sweep.js';
+import { mergeCommand } from './merge.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [
@@ -14,4 +16,6 @@ export const commands: CommandModule<any, any>[] = [
   kvSizeCommand,
   cachesimCommand,
   policiesCommand,
+  sweepCommand,
+  mergeCommand,
 ];

@@ -14,6 +14,8 @@ import { DEFAULT_SCENARIO } from '../sim/default-scenario.js';
 import { collectRunFacts, runScenario, type RunResult } from '../sim/run.js';
 import { mergeScenario, parseScenario, ScenarioError, type Scenario } from '../sim/scenario.js';
 import { NS_PER_SEC } from '../sim/time.js';
+import { KvtierTraceReader } from '../workloads/kvtier-trace.js';
+import { TRACE_FORMATS } from '../workloads/traces.js';
 import { kvtierVersion } from './version.js';
 
 /** A command-line flag that sets one or more scenario keys. */
@@ -71,10 +73,12 @@ export const RUN_FLAGS: readonly RunFlag[] = [
   { flag: 'time-series', type: 'boolean', paths: [['record', 'timeSeries']], description: 'write timeseries.csv, one row per simulated minute' },
   { flag: 'requests-csv', type: 'boolean', paths: [['record', 'requests']], description: 'write requests.csv, one row per completed request' },
   { flag: 'sessions', type: 'number', paths: [['workload', 'sessions']], description: 'synthetic workload: sessions to simulate' },
+  { flag: 'replay', type: 'string', paths: [['workload', 'replay']], description: 'burstgpt and kvtier traces: open (rows at their timestamps) or closed (later turns at completion plus recorded think time)' },
 ];
 
 export interface RunArguments {
   config?: string;
+  workload?: string;
   trace?: string;
   format?: string;
   out?: string;
@@ -105,6 +109,24 @@ function readScenarioFile(path: string): unknown {
   }
 }
 
+/** Reads a workload file (the JSON of a scenario's `workload` section, as `kvtier trace fit` writes it). */
+function readWorkloadFile(path: string): Record<string, unknown> {
+  const workload = readScenarioFile(path);
+  if (typeof workload !== 'object' || workload === null || Array.isArray(workload)) {
+    throw new ScenarioError(`workload file ${path} must hold a JSON object such as {"kind": "synthetic", ...}`);
+  }
+  const fields = { ...(workload as Record<string, unknown>) };
+  // A trace path in a workload file is relative to that file's folder.
+  if (typeof fields.path === 'string' && !isAbsolute(fields.path)) fields.path = resolve(path, '..', fields.path);
+  return fields;
+}
+
+function kvtierTraceBlockTokens(path: string): number {
+  const reader = new KvtierTraceReader(path);
+  reader.close();
+  return reader.blockTokens;
+}
+
 /**
  * Builds and validates the scenario of a `kvtier run` invocation: the embedded default, then the
  * --config file, then the flags. Pure apart from reading the scenario file.
@@ -122,6 +144,12 @@ export function buildRunScenario(args: RunArguments): Scenario {
     merged = mergeScenario(merged, fromFile);
     sources.push(args.config);
   }
+  if (args.workload !== undefined) {
+    if (args.trace !== undefined) throw new ScenarioError('--workload and --trace both set the workload: give one of them');
+    // The file replaces the workload section whole, so no key of the default workload remains.
+    merged = { ...(merged as Record<string, unknown>), workload: readWorkloadFile(args.workload) };
+    sources.push(args.workload);
+  }
 
   const overrides: Record<string, unknown> = {};
   for (const flag of RUN_FLAGS) {
@@ -132,6 +160,8 @@ export function buildRunScenario(args: RunArguments): Scenario {
   if (args.trace !== undefined) {
     const format = args.format ?? 'mooncake';
     overrides.workload = { ...((overrides.workload as object) ?? {}), kind: format, path: args.trace };
+    // A kvtier trace states its block size in its header.
+    if (format === 'kvtier') (overrides.workload as Record<string, unknown>).blockTokens = kvtierTraceBlockTokens(args.trace);
     delete (overrides.workload as Record<string, unknown>).sessions;
   } else if (args.format !== undefined) {
     throw new ScenarioError('--format needs --trace FILE: the format names the trace file\'s format');
@@ -161,12 +191,15 @@ function percent(value: number): string {
 
 function describeScenario(result: Pick<RunResult, 'scenario' | 'resolved'>): string {
   const { scenario, resolved } = result;
-  const tiers = resolved.tiers.map((tier) => `${tier.name} ${(tier.capacity / 1e9).toFixed(1)} GB ${tier.policy.label}${tier.device ? ` on ${tier.device.name}` : ''}`);
+  const tiers = resolved.tiers.map((tier) => {
+    const capacity = `${tier.name === 'gpu' && resolved.dynamicGpuCache ? 'up to ' : ''}${(tier.capacity / 1e9).toFixed(1)} GB`;
+    return `${tier.name} ${capacity} ${tier.policy.label}${tier.device ? ` on ${tier.device.name}` : ''}`;
+  });
   const workload = scenario.workload.kind === 'synthetic' ? `synthetic, ${scenario.workload.sessions} sessions` : `${scenario.workload.kind} trace ${scenario.workload.path}`;
   return [
     `scenario ${scenario.name}, seed ${scenario.seed}`,
     `model ${resolved.model.name} (${formatCount(resolved.kvBytesPerToken)} KV bytes per token, ${resolved.blockTokens}-token blocks) on ${scenario.gpu.tensorParallel} x ${resolved.gpu.name}, link ${resolved.link.name}`,
-    `tiers: ${tiers.join('; ')}; in-flight KV budget ${(resolved.inflightBudgetBytes / 1e9).toFixed(1)} GB`,
+    `tiers: ${tiers.join('; ')}; in-flight KV budget ${(resolved.inflightBudgetBytes / 1e9).toFixed(1)} GB${resolved.dynamicGpuCache ? ', shared with the GPU tier' : ''}`,
     `workload: ${workload}; load rule ${scenario.loadRule}`,
   ].join('\n');
 }
@@ -224,8 +257,9 @@ export const runCommand: CommandModule<object, RunArguments> = {
   builder: (yargs: Argv<object>) => {
     let builder = yargs
       .option('config', { type: 'string', describe: 'scenario file (JSON), merged over the default scenario' })
+      .option('workload', { type: 'string', describe: 'workload file (JSON of a workload section, as kvtier trace fit writes it), replacing the scenario\'s workload' })
       .option('trace', { type: 'string', describe: 'replay this trace file instead of the synthetic workload' })
-      .option('format', { type: 'string', choices: ['mooncake'], describe: 'format of --trace [default: mooncake]' })
+      .option('format', { type: 'string', choices: [...TRACE_FORMATS], describe: 'format of --trace [default: mooncake]' })
       .option('out', { type: 'string', describe: 'run folder to write [default: runs/<scenario name>]' })
       .option('quiet', { type: 'boolean', describe: 'print only the summary line' });
     for (const flag of RUN_FLAGS) {

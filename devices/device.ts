@@ -12,6 +12,8 @@
 // NOTE: reservations are FCFS in submission order, so a command submitted later with an earlier
 // `at` than a previous one queues behind it even if it could have used an idle gap.
 
+import type { NvmeProfile } from './nvme-profile.js';
+
 /** Read or write; on the PCIe link read is host-to-device and write is device-to-host. */
 export const Operation = { Read: 0, Write: 1 } as const;
 export type Operation = (typeof Operation)[keyof typeof Operation];
@@ -39,6 +41,13 @@ export interface DeviceSpec {
   write: OperationSpec;
   /** Usable capacity in bytes, when the device is a storage device. */
   capacityBytes?: number;
+  /** Flash capacity including over-provisioning, in bytes, for write amplification. */
+  rawCapacityBytes?: number;
+  /** Rated endurance: drive writes per day over `warrantyYears`. */
+  ratedDwpd?: number;
+  warrantyYears?: number;
+  /** A fitted NVMe profile; when present, `createDeviceQueue` serves the device with FittedNvmeQueue. */
+  profile?: NvmeProfile;
 }
 
 /** Returns a spec for `count` identical devices striped together (RAID 0). */
@@ -57,6 +66,7 @@ export function stripeDevices(spec: DeviceSpec, count: number): DeviceSpec {
     read: scale(spec.read),
     write: scale(spec.write),
     capacityBytes: spec.capacityBytes === undefined ? undefined : spec.capacityBytes * count,
+    rawCapacityBytes: spec.rawCapacityBytes === undefined ? undefined : spec.rawCapacityBytes * count,
   };
 }
 

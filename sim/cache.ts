@@ -12,7 +12,8 @@ export type EvictionListener = (handle: number, size: number) => void;
 
 export class PolicyCache {
   readonly label: string;
-  readonly capacity: number;
+  /** Capacity in the unit of the sizes; `setCapacity` changes it. */
+  capacity: number;
   readonly policy: EvictionPolicy;
   /** The access description shared with the policy; the caller fills it before each access. */
   readonly access: AccessInfo;
@@ -99,6 +100,19 @@ export class PolicyCache {
     if (this.policy.insert(handle, key, size) === false) return false;
     this.admitResident(handle, size);
     return true;
+  }
+
+  /**
+   * Changes the capacity, evicting until the residents fit. The policy keeps the queue shares it
+   * derived from the capacity it was created with.
+   */
+  setCapacity(capacity: number): void {
+    this.capacity = capacity;
+    while (this.used > capacity) {
+      const victim = this.policy.evict();
+      if (victim < 0) break;
+      this.evictResident(victim);
+    }
   }
 
   /** Removes a resident for another reason than eviction (an exclusive tier's copy moving up). */

@@ -168,6 +168,11 @@ export class KvStore {
     if (this.residency[handle] === 0) this.release(handle);
   }
 
+  /** Changes a tier's capacity, evicting (and demoting, by the tier's write mode) until it fits. */
+  setTierCapacity(tier: number, capacity: number): void {
+    this.tiers[tier].setCapacity(capacity);
+  }
+
   // Inserts `handle` into `tier`; returns whether the tier admitted it.
   private insertInto(tier: number, handle: number, fromTier: number): boolean {
     const size = this.sizes[handle];

@@ -11,6 +11,7 @@ import type { RunFacts } from '../results/summary.js';
 import { MooncakeTrace } from '../workloads/mooncake.js';
 import type { Workload } from '../workloads/request.js';
 import { SyntheticWorkload } from '../workloads/synthetic.js';
+import { createTraceWorkload } from '../workloads/traces.js';
 import { ComputeModel } from './compute.js';
 import { KvStore, type TierSpec } from './kv-store.js';
 import { getModel, kvBytesPerToken, type ModelSpec } from './models.js';
@@ -38,8 +39,11 @@ export interface ResolvedRun {
   blockTokens: number;
   weightBytes: number;
   hbmBytes: number;
+  /** Capacity of the GPU cache tier; with a dynamic tier, its maximum (all free HBM). */
   gpuCacheBytes: number;
   inflightBudgetBytes: number;
+  /** Whether the GPU cache tier takes what running requests leave of the free HBM. */
+  dynamicGpuCache: boolean;
   tiers: ResolvedTier[];
 }
 
@@ -86,8 +90,10 @@ export function resolveRun(scenario: Scenario, blockTokens: number): ResolvedRun
     );
   }
   const gpuTier = scenario.tiers.gpu;
-  const gpuCacheBytes = gpuTier.capacity === 'auto' ? Math.floor(freeBytes * scenario.gpu.cacheShare) : gpuTier.capacity;
-  if (gpuCacheBytes >= freeBytes) {
+  // `auto`: the cache tier shares the free HBM with running requests (see SimulatorOptions.dynamicGpuCache).
+  const dynamicGpuCache = gpuTier.capacity === 'auto';
+  const gpuCacheBytes = gpuTier.capacity === 'auto' ? Math.floor(freeBytes) : gpuTier.capacity;
+  if (!dynamicGpuCache && gpuCacheBytes >= freeBytes) {
     throw new ScenarioError(
       `tiers.gpu.capacity is ${gpuCacheBytes} bytes but only ${Math.floor(freeBytes)} bytes of HBM are free after weights: ` +
         'leave room for the KV of running requests',
@@ -122,7 +128,8 @@ export function resolveRun(scenario: Scenario, blockTokens: number): ResolvedRun
     weightBytes,
     hbmBytes,
     gpuCacheBytes,
-    inflightBudgetBytes: Math.floor(freeBytes - gpuCacheBytes),
+    inflightBudgetBytes: dynamicGpuCache ? Math.floor(freeBytes) : Math.floor(freeBytes - gpuCacheBytes),
+    dynamicGpuCache,
     tiers,
   };
 }
@@ -131,6 +138,7 @@ export function resolveRun(scenario: Scenario, blockTokens: number): ResolvedRun
 export function createWorkload(scenario: Scenario): Workload {
   const workload = scenario.workload;
   if (workload.kind === 'mooncake') return new MooncakeTrace(workload.path, { blockTokens: workload.blockTokens });
+  if (workload.kind !== 'synthetic') return createTraceWorkload(workload, scenario.seed);
   const { kind: _kind, ...config } = workload;
   return new SyntheticWorkload(config, scenario.seed);
 }
@@ -171,6 +179,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
       kvBytesPerToken: resolved.kvBytesPerToken,
       weightBytes: resolved.weightBytes,
       inflightBudgetBytes: resolved.inflightBudgetBytes,
+      dynamicGpuCache: resolved.dynamicGpuCache,
       maxBatchRequests: scenario.scheduler.maxBatchRequests,
       chunkTokens: scenario.scheduler.chunkTokens,
       loadRule: scenario.loadRule,

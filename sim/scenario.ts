@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { parsePolicySpec } from '../policies/registry.js';
 import { syntheticWorkloadSchema } from '../workloads/synthetic.js';
+import { azureWorkloadSchema, burstGptWorkloadSchema, kvtierTraceWorkloadSchema } from '../workloads/traces.js';
 import { parseBytes } from './units.js';
 
 /** Invalid scenario. The CLI exits with status 2 on errors whose `code` is ERR_KVTIER_INPUT. */
@@ -42,7 +43,7 @@ const policySchema = z.string().superRefine((value, context) => {
 const writeModeSchema = z.enum(['write-back', 'write-through', 'write-selective']);
 
 const tierFields = {
-  /** Capacity in bytes; `auto` derives it (GPU: a share of free HBM; SSD: the drive's capacity). */
+  /** Capacity in bytes; `auto` derives it (GPU: the free HBM that running requests leave; SSD: the drive's capacity). */
   capacity: sizeOrAutoSchema.default('auto'),
   policy: policySchema.default('lru'),
   writeMode: writeModeSchema.default('write-back'),
@@ -70,8 +71,6 @@ export const scenarioSchema = z
         memoryUtilization: z.number().gt(0).max(1).default(0.9),
         prefillUtilization: z.number().gt(0).max(1).default(0.5),
         decodeBandwidthUtilization: z.number().gt(0).max(1).default(0.8),
-        /** Share of HBM left after weights that the `auto` GPU cache tier takes; the rest is the in-flight budget. */
-        cacheShare: z.number().min(0).max(1).default(0.25),
       })
       .strict()
       .prefault({}),
@@ -133,6 +132,9 @@ export const scenarioSchema = z
             blockTokens: z.number().int().min(1).default(512),
           })
           .strict(),
+        azureWorkloadSchema,
+        burstGptWorkloadSchema,
+        kvtierTraceWorkloadSchema,
       ])
       .prefault({ kind: 'synthetic' }),
   })

@@ -18,9 +18,12 @@
 // tier, and on completion the blocks the output adds; evictions cascade down the tiers. Then the
 // workload is asked for the session's next turn.
 //
-// NOTE: a running request's KV is counted in full against the in-flight budget even where its
-// prefix also sits in the GPU cache tier, and a cached block a running request reads may be evicted
-// before it completes.
+// GPU memory after weights holds the running requests' KV, which is never evicted, and the GPU cache
+// tier: a fixed partition when the tier has a set capacity, else the cache takes what running
+// requests leave and shrinks, evicting, as requests are admitted.
+//
+// NOTE: a running request's KV is counted in full even where its prefix also sits in the GPU cache
+// tier, and a cached block a running request reads may be evicted before it completes.
 
 import { DeviceQueue, Operation } from '../devices/device.js';
 import { PrefixSource, RunRecorder, TtftSourceIndex } from '../results/recorder.js';
@@ -52,6 +55,11 @@ export interface SimulatorOptions {
   /** Bytes of weights in HBM, reported in the time series' GPU memory use. */
   weightBytes: number;
   inflightBudgetBytes: number;
+  /**
+   * When true the GPU cache tier takes whatever the in-flight budget leaves: its capacity is the
+   * budget minus the running requests' KV, so admitting a request evicts cached blocks.
+   */
+  dynamicGpuCache: boolean;
   maxBatchRequests: number;
   /** Prefill token budget per step (decode tokens included); 0 prefills whole prompts. */
   chunkTokens: number;
@@ -240,6 +248,7 @@ export class Simulator {
       this.waitingCount--;
       this.reservedBytes[slot] = needBytes;
       this.reservedTotal += needBytes;
+      if (this.options.dynamicGpuCache) this.store.setTierCapacity(0, Math.max(0, budget - this.reservedTotal));
       this.running[this.runningCount++] = slot;
       this.admit(slot);
     }
@@ -530,6 +539,7 @@ export class Simulator {
     if (this.options.requestLog !== null) this.logOutcome(slot, ttftNs, tpotNs);
 
     this.reservedTotal -= this.reservedBytes[slot];
+    if (this.options.dynamicGpuCache) this.store.setTierCapacity(0, Math.max(0, this.options.inflightBudgetBytes - this.reservedTotal));
     this.commitOutput(slot);
     this.state[slot] = STATE_FREE;
     const sessionId = record.sessionId;

@@ -8,6 +8,7 @@
 
 import { LineReader, TraceError } from './line-reader.js';
 import { createRequestRecord, reserveBlocks, type RequestRecord, type Workload } from './request.js';
+import type { TraceReader, TraceReaderOptions } from './trace-replay.js';
 
 export { TraceError } from './line-reader.js';
 
@@ -57,6 +58,49 @@ export class MooncakeTrace implements Workload {
 
   /** Returns false: a Mooncake trace has no sessions, so no request follows another's completion. */
   nextTurn(_completed: RequestRecord, _completedAt: number, _out: RequestRecord): boolean {
+    return false;
+  }
+
+  close(): void {
+    this.reader.close();
+  }
+}
+
+/** Streams a Mooncake trace as a `TraceReader`, for statistics, fitting and conversion. */
+export class MooncakeTraceReader implements TraceReader {
+  readonly blockTokens: number;
+  readonly hasSessions = false;
+  readonly elapsedNs = NaN;
+  skippedLines = 0;
+  private readonly parser: MooncakeLineParser;
+  private readonly reader: LineReader;
+  private readonly skipBadLines: boolean;
+
+  constructor(
+    readonly path: string,
+    options: MooncakeOptions & TraceReaderOptions = {},
+  ) {
+    this.blockTokens = checkBlockTokens(options.blockTokens);
+    this.skipBadLines = options.skipBadLines ?? false;
+    this.parser = new MooncakeLineParser(path, this.blockTokens);
+    this.reader = new LineReader(path);
+  }
+
+  get lineNumber(): number {
+    return this.reader.lineNumber;
+  }
+
+  next(out: RequestRecord): boolean {
+    for (let line = this.reader.next(); line !== undefined; line = this.reader.next()) {
+      if (line.trim().length === 0) continue;
+      try {
+        this.parser.parse(line, this.reader.lineNumber, out);
+        return true;
+      } catch (error) {
+        if (!this.skipBadLines || !(error instanceof TraceError)) throw error;
+        this.skippedLines++;
+      }
+    }
     return false;
   }
 

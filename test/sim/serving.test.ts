@@ -116,6 +116,25 @@ describe('time series', () => {
   });
 });
 
+describe('GPU memory', () => {
+  it('shrinks the automatic GPU tier as requests run', () => {
+    const { result } = run({ workload: { sessions: 300, sessionRatePerSec: 20 } });
+    expect(result.resolved.dynamicGpuCache).toBe(true);
+    const budget = result.resolved.inflightBudgetBytes;
+    const rows = result.timeSeries!.rows;
+    // Columns 14 and 15: GPU cache bytes and in-flight KV bytes at the end of each minute.
+    for (const row of rows) expect(row[14] + row[15]).toBeLessThanOrEqual(budget);
+    expect(Math.max(...rows.map((row) => row[15]))).toBeGreaterThan(0);
+  });
+
+  it('keeps a set GPU tier capacity fixed', () => {
+    const { result } = run({ workload: { sessions: 50 }, tiers: { gpu: { capacity: '4GB' } } });
+    expect(result.resolved.dynamicGpuCache).toBe(false);
+    expect(result.store.tiers[0].capacity).toBe(4e9);
+    expect(result.resolved.inflightBudgetBytes + 4e9).toBeLessThan(result.resolved.hbmBytes);
+  });
+});
+
 describe('KV demand', () => {
   it('exceeds 200 GB for 10 sessions of 8,192 tokens on llama2-70b-mha', () => {
     const { summary } = run(example('memblaze-10x8k.json'));
