@@ -7,7 +7,7 @@ import type { ScenarioInput } from './scenario.js';
 export const DEFAULT_SCENARIO: ScenarioInput = {
   name: 'default',
   seed: 1,
-  model: { preset: 'llama3.1-70b', weightBytesPerParameter: 1 },
+  model: { preset: 'llama3.1-70b-fp8' },
   gpu: { preset: 'h200', tensorParallel: 1 },
   link: { preset: 'pcie5-x16' },
   tiers: {

@@ -126,6 +126,23 @@ const PRESETS: ModelSpec[] = [
     weightBytesPerParameter: 2,
   },
   {
+    name: 'llama3.1-70b-fp8',
+    description: 'Llama 3.1 70B with FP8 weights (as in its FP8 checkpoints) and a BF16 KV cache; fits one H200',
+    source:
+      'config.json of meta-llama/Llama-3.1-70B-Instruct, July 2024, as llama3.1-70b; one byte per weight as in FP8-quantised ' +
+      'checkpoints of the model',
+    parameters: 70_553_706_496,
+    activeParameters: 70_553_706_496,
+    layers: 80,
+    hiddenSize: 8192,
+    attentionHeads: 64,
+    kvHeads: 8,
+    headDim: 128,
+    attention: 'gqa',
+    kvBytesPerElement: 2,
+    weightBytesPerParameter: 1,
+  },
+  {
     name: 'mistral-7b',
     description: 'Mistral 7B v0.1, grouped-query attention with 8 KV heads',
     source:

@@ -58,7 +58,7 @@ export const scenarioSchema = z
     kvtierVersion: z.string().optional(),
     model: z
       .object({
-        preset: z.string().default('llama3.1-70b'),
+        preset: z.string().default('llama3.1-70b-fp8'),
         weightBytesPerParameter: z.number().positive().optional(),
         kvBytesPerElement: z.number().positive().optional(),
       })

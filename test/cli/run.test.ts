@@ -23,7 +23,7 @@ describe('buildRunScenario', () => {
   it('uses the default scenario without flags', () => {
     const scenario = buildRunScenario({});
     expect(scenario.name).toBe('default');
-    expect(scenario.model.preset).toBe('llama3.1-70b');
+    expect(scenario.model.preset).toBe('llama3.1-70b-fp8');
     expect(scenario.gpu.preset).toBe('h200');
     expect(scenario.tiers.ssd.device).toBe('pblaze7-7a40');
     expect(scenario.workload.kind).toBe('synthetic');
