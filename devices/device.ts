@@ -2,11 +2,12 @@
 //
 // A device has `channels` parallel command slots (NVMe queues and flash dies, DRAM banks, PCIe
 // lanes as one slot) and one data pipe per operation. A command submitted at `at` takes the
-// earliest-free channel, waits the operation's per-command latency, then moves its bytes through
-// the operation's pipe, which serves commands in submission order at `bytesPerSec` and admits at
-// most `commandsPerSec` commands. So a lone small command costs its latency, many small commands
-// saturate at channels / latency or at the command-rate ceiling, and large commands at the
-// bandwidth ceiling. Completion instants are computed when the command is submitted, which makes
+// earliest-free channel, moves its bytes through the operation's pipe, which serves commands in
+// submission order at `bytesPerSec` and admits at most `commandsPerSec` commands, then waits the
+// operation's per-command latency, holding its channel until it completes. So a lone small command
+// costs its latency, many small commands saturate at channels / latency or at the command-rate
+// ceiling, and large commands at the bandwidth ceiling. The pipe comes before the latency so that
+// a command with a long latency does not hold back the pipe for the commands submitted after it. Completion instants are computed when the command is submitted, which makes
 // the model an FCFS reservation queue: no event per command, no allocation.
 //
 // NOTE: reservations are FCFS in submission order, so a command submitted later with an earlier
@@ -101,16 +102,20 @@ export class DeviceQueue {
     }
   }
 
-  /** Reserves one command of `bytes` submitted at `at` and returns its completion instant (integer ns). */
-  submit(op: Operation, at: number, bytes: number): number {
+  /**
+   * Reserves one command of `bytes` submitted at `at` and returns its completion instant (integer
+   * ns). `latencyNs`, when given, replaces the operation's per-command latency for this command, so
+   * a caller can draw latencies from a distribution.
+   */
+  submit(op: Operation, at: number, bytes: number, latencyNs?: number): number {
     const channelFreeAt = this.channelFreeAt;
     const start = at > channelFreeAt[0] ? at : channelFreeAt[0];
-    const ready = start + this.latencyNs[op];
     const transferNs = bytes * this.nsPerByte[op];
     const occupancyNs = transferNs > this.minNsPerCommand[op] ? transferNs : this.minNsPerCommand[op];
-    const pipeStart = ready > this.pipeFreeAt[op] ? ready : this.pipeFreeAt[op];
-    const end = Math.ceil(pipeStart + occupancyNs);
-    this.pipeFreeAt[op] = end;
+    const pipeStart = start > this.pipeFreeAt[op] ? start : this.pipeFreeAt[op];
+    const pipeEnd = Math.ceil(pipeStart + occupancyNs);
+    this.pipeFreeAt[op] = pipeEnd;
+    const end = Math.ceil(pipeEnd + (latencyNs === undefined ? this.latencyNs[op] : latencyNs));
     this.replaceEarliestChannel(end);
     this.commands[op] += 1;
     this.bytes[op] += bytes;

@@ -53,6 +53,43 @@ describe('device queue against closed forms', () => {
     expect(Math.abs(measured - expected) / expected).toBeLessThan(0.02);
   });
 
+  it('M/M/c mean wait follows Erlang C', () => {
+    const servers = 4;
+    const rho = 0.5;
+    const random = seedrandom('mmc');
+    // c channels, service time as the per-command latency, and a pipe too fast to matter.
+    const device = new DeviceQueue({ ...singleServer, channels: servers, read: { latencyNs: 0, bytesPerSec: Infinity, commandsPerSec: Infinity } });
+    const events = new EventQueue();
+    const meanInterarrivalNs = MEAN_SERVICE_NS / (servers * rho);
+    const services = new Float64Array(CUSTOMERS);
+    let arrivalAt = 0;
+    for (let customer = 0; customer < CUSTOMERS; customer++) {
+      arrivalAt += -Math.log(1 - random()) * meanInterarrivalNs;
+      services[customer] = -Math.log(1 - random()) * MEAN_SERVICE_NS;
+      events.push(arrivalAt, 0, customer);
+    }
+    let totalWaitNs = 0;
+    while (events.pop()) {
+      const customer = events.poppedArg;
+      const doneAt = device.submit(Operation.Read, events.poppedTime, 0, services[customer]);
+      totalWaitNs += doneAt - events.poppedTime - services[customer];
+    }
+    const measured = totalWaitNs / CUSTOMERS;
+
+    // Erlang C: P(wait) = (a^c / c!) / ((1 - rho) sum_{k<c} a^k / k! + a^c / c!), a = c rho, and
+    // the mean wait is P(wait) S / (c (1 - rho)).
+    const offered = servers * rho;
+    let term = 1;
+    let partialSum = 0;
+    for (let k = 0; k < servers; k++) {
+      partialSum += term;
+      term *= offered / (k + 1);
+    }
+    const waitProbability = term / ((1 - rho) * partialSum + term);
+    const expected = (waitProbability * MEAN_SERVICE_NS) / (servers * (1 - rho));
+    expect(Math.abs(measured - expected) / expected).toBeLessThan(0.02);
+  });
+
   it('M/D/1 mean wait is rho S / (2 (1 - rho))', () => {
     const rho = 0.5;
     const measured = meanWait(rho, () => MEAN_SERVICE_NS, 'md1');
