@@ -2,10 +2,14 @@
 
 import type { CommandModule } from 'yargs';
 import { cachesimCommand } from './cachesim.js';
+import { calibrateCommand } from './calibrate.js';
 import { policiesCommand } from './policies.js';
 import { kvSizeCommand } from './kv-size.js';
+import { checkCommand } from './check.js';
+import { compareCommand } from './compare.js';
 import { metricsCommand } from './metrics.js';
 import { runCommand } from './run.js';
+import { traceCommand } from './trace.js';
 import { sweepCommand } from './sweep.js';
 import { mergeCommand } from './merge.js';
 
@@ -13,9 +17,13 @@ import { mergeCommand } from './merge.js';
 export const commands: CommandModule<any, any>[] = [
   runCommand,
   metricsCommand,
+  compareCommand,
+  checkCommand,
   kvSizeCommand,
   cachesimCommand,
   policiesCommand,
   sweepCommand,
   mergeCommand,
+  traceCommand,
+  calibrateCommand,
 ];

@@ -11,7 +11,7 @@ import { buildSummary } from '../results/summary.js';
 import { RequestCsvWriter } from '../results/request-log.js';
 import { writeRunFolder } from '../results/run-folder.js';
 import { DEFAULT_SCENARIO } from '../sim/default-scenario.js';
-import { collectRunFacts, runScenario, type RunResult } from '../sim/run.js';
+import { collectRunFacts, runScenarioInSlices, type RunResult } from '../sim/run.js';
 import { mergeScenario, parseScenario, ScenarioError, type Scenario } from '../sim/scenario.js';
 import { NS_PER_SEC } from '../sim/time.js';
 import { KvtierTraceReader } from '../workloads/kvtier-trace.js';
@@ -217,22 +217,37 @@ async function handleRun(args: RunArguments): Promise<void> {
 
   const requestCsv = scenario.record.requests ? openRequestCsv(out) : null;
   const startedAt = process.hrtime.bigint();
-  let result: RunResult;
+  // The first Ctrl-C stops the run after the current slice and writes what it has, marked partial;
+  // a second one exits at once.
+  let interrupted = false;
+  const onInterrupt = () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    process.stderr.write('\nkvtier: interrupted; writing the results so far (Ctrl-C again to quit at once)\n');
+  };
+  process.on('SIGINT', onInterrupt);
+  let result: RunResult & { partial: boolean };
   try {
-    result = runScenario(scenario, {
-      onProgress: showProgress ? (now) => process.stderr.write(`\rsimulated ${(now / NS_PER_SEC).toFixed(0)} s`) : undefined,
-      requestLog: requestCsv === null ? undefined : (outcome) => requestCsv.write(outcome),
-    });
+    result = await runScenarioInSlices(
+      scenario,
+      {
+        onProgress: showProgress ? (now) => process.stderr.write(`\rsimulated ${(now / NS_PER_SEC).toFixed(0)} s`) : undefined,
+        requestLog: requestCsv === null ? undefined : (outcome) => requestCsv.write(outcome),
+      },
+      () => interrupted,
+    );
   } catch (error) {
     requestCsv?.abort();
     throw error;
+  } finally {
+    process.off('SIGINT', onInterrupt);
   }
   requestCsv?.close();
   const wallSeconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
   if (showProgress) process.stderr.write('\r\x1b[K');
   if (!quiet) process.stdout.write(`${describeScenario(result)}\n`);
 
-  const summary = buildSummary(collectRunFacts(result, kvtierVersion()));
+  const summary = buildSummary({ ...collectRunFacts(result, kvtierVersion()), partial: result.partial });
   // Parsed again so that kvtierVersion takes its place in the schema's key order, which a rerun
   // from config.json reproduces byte for byte.
   const config = parseScenario({ ...scenario, kvtierVersion: kvtierVersion() }, 'the resolved scenario');
@@ -249,6 +264,10 @@ async function handleRun(args: RunArguments): Promise<void> {
       `SSD ${(summary.ssd.bytesWritten / 1e9).toFixed(1)} GB written; ` +
       `${formatCount(events)} events in ${wallSeconds.toFixed(2)} s (${(rate / 1e6).toFixed(2)} M events/s) -> ${out}\n`,
   );
+  if (result.partial) {
+    process.stderr.write(`kvtier: the run was interrupted; ${out} holds partial results (summary.json has "partial": true)\n`);
+    process.exitCode = 130;
+  }
 }
 
 export const runCommand: CommandModule<object, RunArguments> = {

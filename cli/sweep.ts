@@ -7,10 +7,9 @@
 
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { SingleBar } from 'cli-progress';
 import type { Argv, CommandModule } from 'yargs';
 import { findFinishedRuns, openSweepFolder, readRunTexts, writeRunRecord } from '../results/sweep-folder.js';
-import type { SweepManifest } from '../results/sweep-record.js';
+import type { SweepManifest, SweepRunRecord } from '../results/sweep-record.js';
 import { writeSweepReports } from '../results/sweep-report.js';
 import { readSweepFile, selectShard, SweepError } from '../sim/sweep.js';
 import { executeRuns } from '../sim/sweep-pool.js';
@@ -25,18 +24,18 @@ export interface SweepArguments {
   quiet?: boolean;
 }
 
-/** Which runs of a sweep this process does: those whose index modulo `count` is `index`. */
+/** A share of a sweep's runs: those whose index modulo `count` is `index`. */
 export interface Shard {
   index: number;
   count: number;
-  /** Where the shard came from, for messages. */
+  /** Origin of the shard (the flag, a Slurm array or a Kubernetes Job), for messages. */
   source: string;
 }
 
-function parseInteger(text: string | undefined, what: string): number {
+function parseInteger(text: string | undefined, name: string): number {
   const value = Number(text);
   if (text === undefined || text.trim() === '' || !Number.isInteger(value) || value < 0) {
-    throw new SweepError(`${what} is ${JSON.stringify(text ?? '')}: expected a non-negative integer`);
+    throw new SweepError(`${name} is ${JSON.stringify(text ?? '')}: expected a non-negative integer`);
   }
   return value;
 }
@@ -80,6 +79,16 @@ export function resolveShard(shard: string | undefined, shardCount: number | und
   return { index, count, source };
 }
 
+/** Loads cli-progress only when a bar is drawn. */
+async function createProgressBar() {
+  const { SingleBar } = await import('cli-progress');
+  return new SingleBar({
+    format: 'runs {bar} {value}/{total} | elapsed {duration_formatted} | ETA {eta_formatted}',
+    stream: process.stderr,
+    hideCursor: true,
+  });
+}
+
 function formatSeconds(seconds: number): string {
   return seconds < 100 ? `${seconds.toFixed(1)} s` : `${Math.round(seconds)} s`;
 }
@@ -92,7 +101,7 @@ async function handleSweep(args: SweepArguments): Promise<void> {
   // Everything is validated before the first run: the sweep file, every run's scenario, the shard and the folder.
   const plan = readSweepFile(args.config, version);
   const shard = resolveShard(args.shard, args['shard-count'], process.env);
-  const out = args.out ?? join('sweeps', plan.definition.name);
+  const out = args.out ?? join('runs', 'sweeps', plan.definition.name);
   const runCount = plan.runs.length;
   const manifest: SweepManifest = {
     kvtierVersion: version,
@@ -107,27 +116,28 @@ async function handleSweep(args: SweepArguments): Promise<void> {
   const pending = mine.filter((run) => !finished.has(run.index));
 
   const quiet = args.quiet === true;
+  const threads = Math.min(workers, Math.max(pending.length, 1));
   const shardText = shard.count > 1 ? ` (shard ${shard.index}/${shard.count} from ${shard.source}: ${mine.length} runs)` : '';
   if (!quiet) {
     process.stdout.write(
       `sweep ${plan.definition.name}: ${runCount} runs in ${plan.cellCount} cells${shardText}; ` +
-        `${finished.size} already written in ${out}, ${pending.length} to run on ${Math.min(workers, Math.max(pending.length, 1))} worker${workers === 1 ? '' : 's'}\n`,
+        `${finished.size} already written in ${out}, ${pending.length} to run on ${threads} worker${threads === 1 ? '' : 's'}\n` +
+        `axes: ${plan.definition.axes.map((axis) => `${axis.key} (${axis.values.length})`).join(' x ')}\n`,
     );
   }
 
-  // The bar is drawn only on a terminal; cli-progress writes nothing when stderr is not a TTY.
-  const bar =
-    !quiet && process.stderr.isTTY === true && pending.length > 0
-      ? new SingleBar({ format: 'runs {bar} {value}/{total} | elapsed {duration_formatted} | ETA {eta_formatted}', stream: process.stderr, hideCursor: true })
-      : null;
+  // The bar is drawn only when stderr is a terminal, so logs and pipes stay clean.
+  const bar = !quiet && process.stderr.isTTY === true && pending.length > 0 ? await createProgressBar() : null;
   bar?.start(pending.length, 0);
   const startedAt = process.hrtime.bigint();
+  let events = 0;
   try {
     await executeRuns(pending, {
       workers,
       kvtierVersion: version,
       onRecord: (run, text) => {
         writeRunRecord(out, run.index, runCount, text);
+        events += (JSON.parse(text) as SweepRunRecord).summary.events;
         bar?.increment();
       },
     });
@@ -135,15 +145,18 @@ async function handleSweep(args: SweepArguments): Promise<void> {
     bar?.stop();
   }
   const wallSeconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
+  const speed = `${(events / 1e6).toFixed(1)} M events at ${(events / Math.max(wallSeconds, 1e-9) / 1e6).toFixed(2)} M events/s`;
 
   if (shard.count > 1) {
     process.stdout.write(
-      `${pending.length} runs in ${formatSeconds(wallSeconds)} -> ${out}; join the shards with kvtier merge SHARD_DIR... --out DIR\n`,
+      `${pending.length} runs in ${formatSeconds(wallSeconds)} (${speed}) -> ${out}; join the shards with kvtier merge SHARD_DIR... --out DIR\n`,
     );
     return;
   }
   const files = writeSweepReports(out, manifest, readRunTexts(out, manifest));
-  process.stdout.write(`${pending.length} runs in ${formatSeconds(wallSeconds)} (${finished.size} resumed); ${files.length} report files -> ${out}\n`);
+  process.stdout.write(
+    `${pending.length} runs in ${formatSeconds(wallSeconds)} (${speed}), ${finished.size} resumed; ${files.length} report files -> ${out}\n`,
+  );
 }
 
 export const sweepCommand: CommandModule<object, SweepArguments> = {
@@ -152,7 +165,7 @@ export const sweepCommand: CommandModule<object, SweepArguments> = {
   builder: (yargs: Argv<object>) =>
     yargs
       .option('config', { type: 'string', demandOption: true, describe: 'sweep file (JSON): a base scenario and the axes to vary' })
-      .option('out', { type: 'string', describe: 'sweep folder to write; rerunning into it resumes [default: sweeps/<sweep name>]' })
+      .option('out', { type: 'string', describe: 'sweep folder to write; rerunning into it resumes [default: runs/sweeps/<sweep name>]' })
       .option('workers', { type: 'number', describe: `worker threads; 1 runs in the main thread [default: the number of cores, ${availableParallelism()} here]` })
       .option('shard', { type: 'string', describe: 'run only shard I of N (I from 0): runs whose index modulo N is I [default: from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX]' })
       .option('shard-count', { type: 'number', describe: 'number of shards N when the shard index comes from JOB_COMPLETION_INDEX (a Kubernetes indexed Job)' })

@@ -5,11 +5,14 @@
 // it waits a latency drawn for the number n of commands in service at its start (itself included):
 //   latency = meanResponse(n) x interference x shape
 // meanResponse(n) is the direction's response-time curve at queue depth n, from the runs of that
-// direction alone. interference raises it toward the curve of the 50/50 mix as the other direction's
-// share of the commands in service grows to a half (read latency rising under writes). shape is drawn
-// from the completion-latency percentiles at the nearest measured depth, normalised to mean 1, so
-// a closed loop at depth n completes n / meanResponse(n) commands per second on average, as fio
-// measured. Writes beyond the write cache pass the pipe at the sustained write rate instead.
+// direction alone. interference moves it toward the mixed-workload curve (read latency rising under
+// writes) as the other direction's share of the last RECENT_COMMANDS submissions grows to its share
+// in the measured mix. fio's rwmixread counts submitted commands, so the share is taken over
+// submissions, not over the commands in service. shape is drawn from the completion-latency
+// percentiles at the nearest measured depth, normalised to mean 1, so a closed loop at depth n
+// completes n / meanResponse(n) commands per second on average, as fio measured. Writes fill the
+// drive's write cache, which drains to flash at the sustained write rate; while it is full, a write
+// waits for room, so a long write stream settles at the sustained rate.
 //
 // The pipe comes before the latency so that one slow draw does not hold up the commands queued
 // behind it in the pipe. Latency draws take uniform indexes from a table filled at construction by
@@ -22,6 +25,8 @@ import { evaluateCurve, selectCurves, type Direction, type LatencyCurve, type Nv
 const SHAPE_STEPS = 1024;
 /** Uniform draws precomputed per queue; the draws repeat after this many commands. */
 const DRAW_TABLE_SIZE = 1 << 18;
+/** Submissions whose read/write mix sets the interference. */
+const RECENT_COMMANDS = 64;
 
 export class FittedNvmeQueue extends DeviceQueue {
   readonly profile: NvmeProfile;
@@ -30,33 +35,39 @@ export class FittedNvmeQueue extends DeviceQueue {
   /** Drives striped together; queue depth per drive indexes the curves. */
   private readonly drives: number;
   private readonly maxDepth: number;
-  // Channel heap: the instant each slot frees and the operation it serves, kept in step.
+  // Min-heap of the instants at which each command slot frees.
   private readonly freeAt: Float64Array;
-  private readonly operationAt: Uint8Array;
-  private readonly pipeFreeAt = new Float64Array(2);
-  private readonly nsPerByte = new Float64Array(2);
+  private readonly pipeAvailableAt = new Float64Array(2);
+  private readonly pipeNsPerByte = new Float64Array(2);
   private readonly curveBlockBytes = new Float64Array(2);
   // Indexed by operation * (maxDepth + 1) + depth.
   private readonly meanResponseNs: Float64Array;
   private readonly mixFactor: Float64Array;
+  /** Per operation: the other direction's share of the commands in the measured mix. */
+  private readonly mixOtherShare = new Float64Array([0.5, 0.5]);
+  // Operations of the last RECENT_COMMANDS submissions (0 none yet, 1 read, 2 write) and their counts.
+  private readonly recent = new Uint8Array(RECENT_COMMANDS);
+  private readonly recentCounts = new Float64Array(3);
+  private recentCursor = 0;
   private readonly shapeOffset: Int32Array;
   private readonly shapes: Float64Array;
   private readonly draws: Uint16Array;
   private drawCursor = 0;
-  private readonly writeCacheBytes: number;
+  // The write cache drains to flash at the sustained rate, modelled as a second FCFS pipe that
+  // every write enters; a write waits while that pipe's backlog would exceed the cache.
+  private readonly writeCacheNs: number;
   private readonly nsPerSustainedByte: number;
-  private readonly drainBytesPerNs: number;
-  private cacheFillBytes = 0;
-  private cacheFillAt = 0;
+  private flashFreeAt = 0;
 
   private readonly savedFreeAt: Float64Array;
-  private readonly savedOperationAt: Uint8Array;
-  private readonly savedPipeFreeAt = new Float64Array(2);
-  private readonly savedCommands = new Float64Array(2);
-  private readonly savedBytes = new Float64Array(2);
+  private readonly savedPipeAvailableAt = new Float64Array(2);
+  private readonly savedCommandCounts = new Float64Array(2);
+  private readonly savedByteCounts = new Float64Array(2);
   private savedDrawCursor = 0;
-  private savedCacheFillBytes = 0;
-  private savedCacheFillAt = 0;
+  private readonly savedRecent = new Uint8Array(RECENT_COMMANDS);
+  private readonly savedRecentCounts = new Float64Array(3);
+  private savedRecentCursor = 0;
+  private savedFlashFreeAt = 0;
 
   /** `spec` is a profile's device spec (see `profileDeviceSpec`), maybe striped; `random` returns uniforms in [0, 1). */
   constructor(spec: DeviceSpec, random: () => number) {
@@ -68,9 +79,7 @@ export class FittedNvmeQueue extends DeviceQueue {
     this.drives = Math.max(1, Math.round(spec.channels / profile.channels));
     this.maxDepth = profile.channels;
     this.freeAt = new Float64Array(this.channels);
-    this.operationAt = new Uint8Array(this.channels);
     this.savedFreeAt = new Float64Array(this.channels);
-    this.savedOperationAt = new Uint8Array(this.channels);
 
     const stride = this.maxDepth + 1;
     this.meanResponseNs = new Float64Array(2 * stride);
@@ -83,8 +92,10 @@ export class FittedNvmeQueue extends DeviceQueue {
       // Curves come in ascending read share: reads alone have the largest, writes alone the smallest.
       const alone = direction === 'read' ? curves[curves.length - 1] : curves[0];
       const mix = pickMixCurve(curves, alone);
+      if (mix !== null) this.mixOtherShare[op] = direction === 'read' ? 1 - mix.readShare : mix.readShare;
       this.curveBlockBytes[op] = alone.blockBytes;
-      this.nsPerByte[op] = 1e9 / (spec.channels === profile.channels ? profile[direction].bytesPerSec : profile[direction].bytesPerSec * this.drives);
+      // The spec's bandwidth, which stripeDevices has already multiplied by the drives.
+      this.pipeNsPerByte[op] = 1e9 / (op === Operation.Read ? spec.read.bytesPerSec : spec.write.bytesPerSec);
       const firstTable = shapeTables.length;
       for (const point of alone.points) shapeTables.push(buildShapeTable(profile.percentiles, point.clatNs));
       for (let depth = 1; depth <= this.maxDepth; depth++) {
@@ -102,52 +113,46 @@ export class FittedNvmeQueue extends DeviceQueue {
 
     const write = profile.write;
     const hasCache = write.writeCacheBytes !== null && write.sustainedBytesPerSec !== null;
-    this.writeCacheBytes = hasCache ? (write.writeCacheBytes as number) * this.drives : Infinity;
     this.nsPerSustainedByte = hasCache ? 1e9 / ((write.sustainedBytesPerSec as number) * this.drives) : 0;
-    this.drainBytesPerNs = hasCache ? ((write.sustainedBytesPerSec as number) * this.drives) / 1e9 : 0;
+    this.writeCacheNs = hasCache ? (write.writeCacheBytes as number) * this.drives * this.nsPerSustainedByte : Infinity;
   }
 
   override submit(op: Operation, at: number, bytes: number): number {
     const freeAt = this.freeAt;
     const start = at > freeAt[0] ? at : freeAt[0];
 
-    // Commands in service at `start`, and how many of them are writes.
     let inService = 1;
-    let writes = 0;
-    for (let i = 0; i < this.channels; i++) {
-      if (freeAt[i] > start) {
-        inService++;
-        writes += this.operationAt[i];
-      }
-    }
-    const others = op === Operation.Read ? writes : inService - 1 - writes;
+    for (let i = 0; i < this.channels; i++) if (freeAt[i] > start) inService++;
     let depth = Math.ceil(inService / this.drives);
     if (depth > this.maxDepth) depth = this.maxDepth;
     const index = op * (this.maxDepth + 1) + depth;
-    // The mix curves were measured with the other direction at half the commands.
-    const otherShare = (2 * others) / inService;
-    const interference = 1 + (this.mixFactor[index] - 1) * (otherShare < 1 ? otherShare : 1);
+    const recentReads = this.recentCounts[1];
+    const recentWrites = this.recentCounts[2];
+    const otherShare = (op === Operation.Read ? recentWrites : recentReads) / (recentReads + recentWrites || 1);
+    const weight = otherShare / this.mixOtherShare[op];
+    const interference = 1 + (this.mixFactor[index] - 1) * (weight < 1 ? weight : 1);
+    this.recentCounts[this.recent[this.recentCursor]]--;
+    this.recent[this.recentCursor] = op + 1;
+    this.recentCounts[op + 1]++;
+    this.recentCursor = (this.recentCursor + 1) % RECENT_COMMANDS;
     const latencyNs = this.meanResponseNs[index] * interference * this.shapes[this.shapeOffset[index] + this.draws[this.drawCursor]];
     this.drawCursor = (this.drawCursor + 1) & (DRAW_TABLE_SIZE - 1);
 
     const extraBytes = bytes > this.curveBlockBytes[op] ? bytes - this.curveBlockBytes[op] : 0;
-    let occupancyNs = extraBytes * this.nsPerByte[op];
-    if (op === Operation.Write && this.writeCacheBytes !== Infinity) {
-      const drained = this.cacheFillBytes - (start - this.cacheFillAt) * this.drainBytesPerNs;
-      this.cacheFillBytes = (drained > 0 ? drained : 0) + bytes;
-      this.cacheFillAt = start;
-      if (this.cacheFillBytes > this.writeCacheBytes) {
-        this.cacheFillBytes = this.writeCacheBytes;
-        const sustainedNs = bytes * this.nsPerSustainedByte;
-        if (sustainedNs > occupancyNs) occupancyNs = sustainedNs;
-      }
+    const occupancyNs = extraBytes * this.pipeNsPerByte[op];
+    let pipeStart = start > this.pipeAvailableAt[op] ? start : this.pipeAvailableAt[op];
+    if (op === Operation.Write && this.writeCacheNs !== Infinity) {
+      // The backlog (flashFreeAt - now) x sustained rate is the cache's fill; once adding this
+      // write would overflow it, the write starts only when enough has drained.
+      this.flashFreeAt = (this.flashFreeAt > pipeStart ? this.flashFreeAt : pipeStart) + bytes * this.nsPerSustainedByte;
+      const roomAt = this.flashFreeAt - this.writeCacheNs;
+      if (roomAt > pipeStart) pipeStart = roomAt;
     }
-    const pipeStart = start > this.pipeFreeAt[op] ? start : this.pipeFreeAt[op];
     const pipeEnd = pipeStart + occupancyNs;
-    this.pipeFreeAt[op] = pipeEnd;
+    this.pipeAvailableAt[op] = pipeEnd;
     const end = Math.ceil(pipeEnd + latencyNs);
 
-    this.replaceEarliest(end, op);
+    this.replaceEarliest(end);
     this.commands[op] += 1;
     this.bytes[op] += bytes;
     return end;
@@ -155,24 +160,26 @@ export class FittedNvmeQueue extends DeviceQueue {
 
   override checkpoint(): void {
     this.savedFreeAt.set(this.freeAt);
-    this.savedOperationAt.set(this.operationAt);
-    this.savedPipeFreeAt.set(this.pipeFreeAt);
-    this.savedCommands.set(this.commands);
-    this.savedBytes.set(this.bytes);
+    this.savedPipeAvailableAt.set(this.pipeAvailableAt);
+    this.savedCommandCounts.set(this.commands);
+    this.savedByteCounts.set(this.bytes);
     this.savedDrawCursor = this.drawCursor;
-    this.savedCacheFillBytes = this.cacheFillBytes;
-    this.savedCacheFillAt = this.cacheFillAt;
+    this.savedRecent.set(this.recent);
+    this.savedRecentCounts.set(this.recentCounts);
+    this.savedRecentCursor = this.recentCursor;
+    this.savedFlashFreeAt = this.flashFreeAt;
   }
 
   override rollback(): void {
     this.freeAt.set(this.savedFreeAt);
-    this.operationAt.set(this.savedOperationAt);
-    this.pipeFreeAt.set(this.savedPipeFreeAt);
-    this.commands.set(this.savedCommands);
-    this.bytes.set(this.savedBytes);
+    this.pipeAvailableAt.set(this.savedPipeAvailableAt);
+    this.commands.set(this.savedCommandCounts);
+    this.bytes.set(this.savedByteCounts);
     this.drawCursor = this.savedDrawCursor;
-    this.cacheFillBytes = this.savedCacheFillBytes;
-    this.cacheFillAt = this.savedCacheFillAt;
+    this.recent.set(this.savedRecent);
+    this.recentCounts.set(this.savedRecentCounts);
+    this.recentCursor = this.savedRecentCursor;
+    this.flashFreeAt = this.savedFlashFreeAt;
   }
 
   override idleFrom(): number {
@@ -181,10 +188,9 @@ export class FittedNvmeQueue extends DeviceQueue {
     return latest;
   }
 
-  // Replaces the heap's root (the earliest-free slot) by a slot freeing at `end` and sifts it down.
-  private replaceEarliest(end: number, op: Operation): void {
+  // Replaces the heap's root (the earliest-free slot) by `end` and sifts it down.
+  private replaceEarliest(end: number): void {
     const heap = this.freeAt;
-    const operations = this.operationAt;
     const size = heap.length;
     let position = 0;
     for (;;) {
@@ -193,11 +199,9 @@ export class FittedNvmeQueue extends DeviceQueue {
       if (child + 1 < size && heap[child + 1] < heap[child]) child++;
       if (heap[child] >= end) break;
       heap[position] = heap[child];
-      operations[position] = operations[child];
       position = child;
     }
     heap[position] = end;
-    operations[position] = op;
   }
 }
 

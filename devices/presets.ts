@@ -8,6 +8,10 @@
 // `source` text says so.
 
 import { Operation, type DeviceSpec, type OperationSpec } from './device.js';
+import { loadNvmeProfile, parseNvmeProfile } from './nvme-profile.js';
+import { profileDeviceSpec } from './nvme-queue.js';
+import localVirtio from './profiles/local-virtio.json' with { type: 'json' };
+import sabrentRocket4Plus2tb from './profiles/sabrent-rocket4plus-2tb.json' with { type: 'json' };
 
 /**
  * Unknown device preset or invalid device-model input. Errors whose `code` is `ERR_KVTIER_INPUT`
@@ -78,6 +82,8 @@ const PRESETS: DevicePreset[] = [
     read: { latencyNs: 70_000, bytesPerSec: 14e9, commandsPerSec: 3.3e6 },
     write: { latencyNs: 15_000, bytesPerSec: 11e9, commandsPerSec: 1.0e6 },
     capacityBytes: 7.68e12,
+    // Estimate: the binary flash capacity that this decimal user capacity is usually carved from.
+    rawCapacityBytes: 8 * 2 ** 40,
   },
   {
     name: 'pm9a3',
@@ -93,6 +99,8 @@ const PRESETS: DevicePreset[] = [
     read: { latencyNs: 80_000, bytesPerSec: 6.5e9, commandsPerSec: 900e3 },
     write: { latencyNs: 20_000, bytesPerSec: 3.5e9, commandsPerSec: 200e3 },
     capacityBytes: 3.84e12,
+    // Estimate: the binary flash capacity that this decimal user capacity is usually carved from.
+    rawCapacityBytes: 4 * 2 ** 40,
   },
   {
     name: 'd5-p5336',
@@ -110,8 +118,18 @@ const PRESETS: DevicePreset[] = [
     // capped at 38 K commands per second too, which is likely pessimistic for them.
     write: { latencyNs: 30_000, bytesPerSec: 3.3e9, commandsPerSec: 38e3 },
     capacityBytes: 61.44e12,
+    // Estimate: the binary flash capacity that this decimal user capacity is usually carved from.
+    rawCapacityBytes: 64 * 2 ** 40,
   },
 ];
+
+// Profiles fitted by `kvtier calibrate --from-fio` from fio measurements; docs/devices.md gives
+// the commands that produced them and the fit of every measured point.
+const FITTED_PROFILES: [unknown, string][] = [
+  [sabrentRocket4Plus2tb, 'devices/profiles/sabrent-rocket4plus-2tb.json'],
+  [localVirtio, 'devices/profiles/local-virtio.json'],
+];
+for (const [profile, file] of FITTED_PROFILES) PRESETS.push({ ...profileDeviceSpec(parseNvmeProfile(profile, file)), kind: 'nvme' });
 
 export const DEVICE_PRESETS: readonly DevicePreset[] = Object.freeze(
   PRESETS.map((preset) => Object.freeze({ ...preset, read: Object.freeze(preset.read), write: Object.freeze(preset.write) })),
@@ -160,6 +178,15 @@ export function predictIops(spec: DeviceSpec, op: Operation, commandBytes: numbe
  */
 export function predictLatencyNs(spec: DeviceSpec, op: Operation, commandBytes: number, queueDepth: number): number {
   return (queueDepth * 1e9) / predictIops(spec, op, commandBytes, queueDepth);
+}
+
+/**
+ * Returns the storage device a scenario names: a device preset, or a fitted NVMe profile when
+ * `nameOrPath` ends in `.json` (a file written by `kvtier calibrate`).
+ */
+export function getStorageDevice(nameOrPath: string): DevicePreset {
+  if (!nameOrPath.endsWith('.json')) return getDevicePreset(nameOrPath);
+  return { ...profileDeviceSpec(loadNvmeProfile(nameOrPath)), kind: 'nvme' };
 }
 
 function operationSpec(spec: DeviceSpec, op: Operation): OperationSpec {

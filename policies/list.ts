@@ -75,6 +75,18 @@ export class DoublyLinkedList {
     this.length--;
   }
 
+  /** Links `handle` (not linked yet) right after `anchor` (linked), on the tail side. */
+  insertAfter(anchor: number, handle: number): void {
+    const after = this.next[anchor];
+    this.prev[handle] = anchor;
+    this.next[handle] = after;
+    this.next[anchor] = handle;
+    if (after !== NONE) this.prev[after] = handle;
+    else this.tail = handle;
+    this.linked[handle] = 1;
+    this.length++;
+  }
+
   moveToHead(handle: number): void {
     if (this.head === handle) return;
     this.unlink(handle);

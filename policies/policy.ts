@@ -21,6 +21,38 @@ export interface AccessInfo {
   session: number;
   /** Position of the block in its context, 0 for the first block; -1 when unknown. */
   position: number;
+  /** Turn of the block's request within its session, counting from 0; -1 when unknown. */
+  turn: number;
+  /** Tokens in the block; equals the size in object-trace mode. */
+  tokens: number;
+  /**
+   * Handle of the block before this one in its context, while the KV store holds it; -1 for the
+   * first block, when unknown, and for a block demoted from the tier above.
+   */
+  previousHandle: number;
+  /** Instant of the block's latest request in ns: `now` for a request, earlier for a demoted block. */
+  lastAccessAt: number;
+  /**
+   * Time in ns to recompute the block by prefill, given the context before it; NaN when unknown
+   * (object-trace mode). The attention term makes it grow with the block's position.
+   */
+  recomputeNs: number;
+}
+
+/** Returns an access description of nothing known: time 0, no session, no position, no next use. */
+export function createAccessInfo(): AccessInfo {
+  return {
+    now: 0,
+    accessIndex: 0,
+    nextAccessIndex: Number.NaN,
+    session: -1,
+    position: -1,
+    turn: -1,
+    tokens: 1,
+    previousHandle: -1,
+    lastAccessAt: 0,
+    recomputeNs: Number.NaN,
+  };
 }
 
 /**
@@ -36,9 +68,17 @@ export interface ResidencyReport {
   evicted(handle: number): void;
 }
 
+/** The cache's current capacity and occupancy, both in the unit of the sizes; read-only for the policy. */
+export interface CacheOccupancy {
+  readonly capacity: Size;
+  readonly used: Size;
+}
+
 export interface PolicyContext {
-  /** Capacity of the cache in the same unit as the sizes passed to the policy. */
+  /** Capacity of the cache when the policy was created, in the same unit as the sizes passed to the policy. */
   capacity: Size;
+  /** The cache itself, for its current capacity (a dynamic GPU tier changes it) and occupancy. */
+  cache: CacheOccupancy;
   /** The shared, mutable description of the current access. */
   access: AccessInfo;
   /** Set by the cache; see `ResidencyReport`. */

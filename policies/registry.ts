@@ -14,6 +14,10 @@ import { s3fifo } from './s3fifo.js';
 import { sieve } from './sieve.js';
 import { twoq } from './twoq.js';
 import { lru } from './lru.js';
+import { optimalPrefix } from './optimal-prefix.js';
+import { prefixLru } from './prefix-lru.js';
+import { recomputeCost } from './recompute-cost.js';
+import { thinkTime } from './think-time.js';
 import type { EvictionPolicy, PolicyContext, PolicyDefinition } from './policy.js';
 
 const definitions = new Map<string, PolicyDefinition>();
@@ -109,3 +113,7 @@ registerPolicy(lirs);
 registerPolicy(s3fifo);
 registerPolicy(sieve);
 registerPolicy(twoq);
+registerPolicy(prefixLru);
+registerPolicy(thinkTime);
+registerPolicy(recomputeCost);
+registerPolicy(optimalPrefix);

@@ -23,6 +23,7 @@ export const METRICS: readonly MetricDefinition[] = [
   { path: 'kvtierVersion', unit: 'text', definition: 'version of kvtier that produced the run' },
   { path: 'scenario', unit: 'text', definition: 'the scenario name' },
   { path: 'seed', unit: 'integer', definition: 'seed of every random draw in the run' },
+  { path: 'partial', unit: 'boolean', definition: 'true when the run was stopped (Ctrl-C) before its workload ended: every metric then covers the simulated time up to the stop' },
   { path: 'simulatedSeconds', unit: 's', definition: 'simulated time from 0 to the last event' },
   { path: 'events', unit: 'count', definition: 'events the engine processed' },
   { path: 'requests.arrived', unit: 'count', definition: 'requests that arrived (every turn of every session, or every trace line)' },
@@ -77,6 +78,29 @@ export const METRICS: readonly MetricDefinition[] = [
   { path: 'slo.attainment', unit: 'fraction', definition: 'completed requests meeting both targets / completed requests' },
   { path: 'ssd.bytesWritten', unit: 'bytes', definition: 'bytes written into the SSD tier (demotions, write-throughs, selective writes)' },
   { path: 'ssd.bytesRead', unit: 'bytes', definition: 'bytes read from the SSD tier to load blocks into the GPU' },
+  {
+    path: 'ssd.neverReadBlocksShare',
+    unit: 'fraction',
+    definition: '(blocks written into the SSD tier - those read back at least once before leaving it) / blocks written; null when none were written',
+  },
+  { path: 'ssd.bytesWrittenPerHitByte', unit: 'ratio', definition: 'ssd.bytesWritten / ssd.bytesRead; null when nothing was read from the SSD' },
+  {
+    path: 'ssd.deviceWriteAmplification',
+    unit: 'ratio',
+    definition:
+      "flash bytes per host byte from garbage collection (Desnoyers, SYSTOR 2012, greedy cleaning) at spare factor 1 - SSD tier bytes at the end / the drive's raw capacity; " +
+      'the share of each block write that fills whole 32 MiB erase blocks counts 1; null when the raw capacity is unknown',
+  },
+  {
+    path: 'ssd.driveWritesPerDay',
+    unit: 'DWPD',
+    definition: "ssd.bytesWritten x ssd.deviceWriteAmplification / the drives' user capacity / (simulatedSeconds / 86,400); null when a figure is unknown",
+  },
+  {
+    path: 'ssd.daysToRatedEndurance',
+    unit: 'days',
+    definition: 'rated DWPD x user capacity x 365 x warranty years / (flash bytes written per simulated day); null without a rating (preset or tiers.ssd.ratedDwpd) or without writes',
+  },
   { path: 'dram.bytesWritten', unit: 'bytes', definition: 'bytes written into the DRAM tier' },
   { path: 'dram.bytesRead', unit: 'bytes', definition: 'bytes read from the DRAM tier to load blocks into the GPU' },
   { path: 'tiers.{tier}.capacityBytes', unit: 'bytes', definition: 'capacity of the tier (0 when disabled)' },

@@ -22,9 +22,9 @@ export interface MetricStatistics {
 
 /**
  * Returns P(-t < T < t) for T with Student's t distribution and `degreesOfFreedom` (a positive
- * integer) degrees of freedom. Uses the closed forms for integer degrees of freedom in Abramowitz
- * and Stegun, Handbook of Mathematical Functions (1964), 26.7.3 and 26.7.4, with
- * theta = atan(t / sqrt(df)): a finite sum of powers of cos(theta), exact up to rounding.
+ * integer) degrees of freedom. Substituting t = sqrt(df) tan(theta) in the density and integrating
+ * gives, for integer df, a finite sum of powers of cos(theta), so the result is exact up to
+ * rounding. The tests check it against a published t table and the closed forms for df 1 and 2.
  */
 export function studentTCentralProbability(t: number, degreesOfFreedom: number): number {
   const theta = Math.atan(Math.abs(t) / Math.sqrt(degreesOfFreedom));

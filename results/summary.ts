@@ -23,6 +23,8 @@ export interface RunFacts {
   kvtierVersion: string;
   scenario: string;
   seed: number;
+  /** Whether the run was stopped before its workload ended. */
+  partial?: boolean;
   recorder: RunRecorder;
   tiers: TierFacts[];
   memory: {
@@ -34,6 +36,17 @@ export interface RunFacts {
   };
   /** SLO targets of the run. */
   slo: { ttftMs: number; tpotMs: number };
+  /** Write reuse and endurance of the SSD tier's drive; null or absent without an SSD tier. */
+  ssdDrive?: SsdDriveFacts | null;
+}
+
+/** What the SSD tier's drive went through; figures are null where the drive's data lacks what they need. */
+export interface SsdDriveFacts {
+  /** Blocks written to the SSD tier that were later read back at least once. */
+  readBackBlocks: number;
+  deviceWriteAmplification: number | null;
+  driveWritesPerDay: number | null;
+  daysToRatedEndurance: number | null;
 }
 
 type LatencySummary = Record<(typeof LATENCY_STATS)[number], number | null>;
@@ -43,6 +56,7 @@ export interface RunSummary {
   kvtierVersion: string;
   scenario: string;
   seed: number;
+  partial: boolean;
   simulatedSeconds: number;
   events: number;
   requests: { arrived: number; completed: number; oversized: number };
@@ -60,7 +74,15 @@ export interface RunSummary {
   ttftBySource: Record<TtftSource, LatencySummary & { requests: number }>;
   loadDurationMs: LatencySummary;
   slo: { ttftTargetMs: number; tpotTargetMs: number; ttftAttainment: number; tpotAttainment: number; attainment: number };
-  ssd: { bytesWritten: number; bytesRead: number };
+  ssd: {
+    bytesWritten: number;
+    bytesRead: number;
+    neverReadBlocksShare: number | null;
+    bytesWrittenPerHitByte: number | null;
+    deviceWriteAmplification: number | null;
+    driveWritesPerDay: number | null;
+    daysToRatedEndurance: number | null;
+  };
   dram: { bytesWritten: number; bytesRead: number };
   tiers: PerTier<Omit<TierFacts, 'name' | 'residentBlocks' | 'usedBytes'> & { residentBlocksAtEnd: number; usedBytesAtEnd: number }>;
   gpu: { busyFraction: number; steps: number; maxStepMs: number; prefillTokens: number; decodeTokens: number; maxQueueLength: number };
@@ -89,6 +111,18 @@ function perTier<T>(value: (tier: number, name: TierName) => T): PerTier<T> {
   return { gpu: value(0, 'gpu'), dram: value(1, 'dram'), ssd: value(2, 'ssd') };
 }
 
+function ssdSummary(tier: TierFacts, bytesRead: number, drive: SsdDriveFacts | null): RunSummary['ssd'] {
+  return {
+    bytesWritten: tier.bytesWritten,
+    bytesRead,
+    neverReadBlocksShare: drive === null || tier.blocksWritten === 0 ? null : (tier.blocksWritten - drive.readBackBlocks) / tier.blocksWritten,
+    bytesWrittenPerHitByte: bytesRead === 0 ? null : tier.bytesWritten / bytesRead,
+    deviceWriteAmplification: drive?.deviceWriteAmplification ?? null,
+    driveWritesPerDay: drive?.driveWritesPerDay ?? null,
+    daysToRatedEndurance: drive?.daysToRatedEndurance ?? null,
+  };
+}
+
 export function buildSummary(facts: RunFacts): RunSummary {
   const recorder = facts.recorder;
   const admitted = recorder.requestsBySource.reduce((sum, count) => sum + count, 0);
@@ -112,6 +146,7 @@ export function buildSummary(facts: RunFacts): RunSummary {
     kvtierVersion: facts.kvtierVersion,
     scenario: facts.scenario,
     seed: facts.seed,
+    partial: facts.partial ?? false,
     simulatedSeconds: recorder.endAt / 1e9,
     events: recorder.events,
     requests: { arrived: recorder.requestsArrived, completed: recorder.requestsCompleted, oversized: recorder.requestsOversized },
@@ -145,7 +180,7 @@ export function buildSummary(facts: RunFacts): RunSummary {
       tpotAttainment: ratio(recorder.sloTpotMet, recorder.requestsCompleted),
       attainment: ratio(recorder.sloBothMet, recorder.requestsCompleted),
     },
-    ssd: { bytesWritten: tierFacts('ssd').bytesWritten, bytesRead: recorder.loadedBytes[2] },
+    ssd: ssdSummary(tierFacts('ssd'), recorder.loadedBytes[2], facts.ssdDrive ?? null),
     dram: { bytesWritten: tierFacts('dram').bytesWritten, bytesRead: recorder.loadedBytes[1] },
     tiers: perTier((_tier, name) => {
       const { name: _name, residentBlocks, usedBytes, ...rest } = tierFacts(name);

@@ -1,34 +1,10 @@
-// Aggregation of a sweep's runs into cells: every numeric metric of the runs' summaries, plus the
-// derived SSD wear metrics below, reduced over the seeds of each cell to a mean, a standard
-// deviation and a 95% confidence interval (see statistics.ts for the formula).
+// Aggregation of a sweep's runs into cells. Every numeric metric of the runs' summaries is reduced
+// over the seeds of each cell to a mean, a standard deviation and a 95% confidence interval
+// (statistics.ts gives the formula).
 
 import { flattenSummary } from './summary.js';
 import { summarizeValues, type MetricStatistics } from './statistics.js';
-import { TTFT_QUANTILE_LEVELS, type EnduranceRating, type SweepManifest, type SweepRunRecord } from './sweep-record.js';
-
-const SECONDS_PER_DAY = 86_400;
-const DAYS_PER_YEAR = 365;
-
-/** Metrics a sweep derives from each run's summary, with their units and formulas. */
-export const DERIVED_METRICS = [
-  {
-    path: 'ssd.bytesWrittenPerDay',
-    unit: 'bytes/day',
-    definition: 'ssd.bytesWritten / simulatedSeconds x 86,400: the host write rate into the SSD tier, per day of simulated time',
-  },
-  {
-    path: 'ssd.driveWritesPerDay',
-    unit: 'drive writes/day',
-    definition: "ssd.bytesWrittenPerDay / capacity of the SSD tier's drives",
-  },
-  {
-    path: 'ssd.daysToEndurance',
-    unit: 'days',
-    definition:
-      'rated drive writes (endurance.driveWritesPerDay x 365 x endurance.years) / the mean of ssd.driveWritesPerDay over seeds; ' +
-      'its interval is the rated writes divided by the ends of the interval of ssd.driveWritesPerDay, the upper end null when that interval reaches 0',
-  },
-] as const;
+import { TTFT_QUANTILE_LEVELS, type SweepManifest, type SweepRunRecord } from './sweep-record.js';
 
 /** One cell: a combination of the axes other than the seed, with its metrics aggregated over seeds. */
 export interface CellResult {
@@ -54,7 +30,6 @@ export interface SweepResults {
   cellCount: number;
   axes: { key: string; values: unknown[] }[];
   plots: { x: string | null; series: string | null };
-  endurance: EnduranceRating;
   ttftQuantileLevels: readonly number[];
   cells: CellResult[];
 }
@@ -65,24 +40,11 @@ function valueAtPath(value: unknown, path: readonly string[]): unknown {
   return node;
 }
 
-/** The numeric metrics of one run: its summary's numeric leaves (not the seed) and the derived ones. */
+/** Lists the numeric metrics of one run: its summary's numeric leaves, except the seed. */
 function runMetrics(record: SweepRunRecord): [string, number | null][] {
-  const metrics = flattenSummary(record.summary).filter(
+  return flattenSummary(record.summary).filter(
     (entry): entry is [string, number | null] => entry[0] !== 'seed' && (typeof entry[1] === 'number' || entry[1] === null),
   );
-  const { simulatedSeconds, ssd } = record.summary;
-  const perDay = simulatedSeconds > 0 ? (ssd.bytesWritten / simulatedSeconds) * SECONDS_PER_DAY : null;
-  const driveWrites = perDay !== null && record.ssdDriveBytes !== null && record.ssdDriveBytes > 0 ? perDay / record.ssdDriveBytes : null;
-  metrics.push(['ssd.bytesWrittenPerDay', perDay], ['ssd.driveWritesPerDay', driveWrites]);
-  return metrics;
-}
-
-/** Days until the rated drive writes are used up, from the statistics of drive writes per day. */
-function daysToEndurance(driveWrites: MetricStatistics, endurance: EnduranceRating): MetricStatistics {
-  const rated = endurance.driveWritesPerDay * DAYS_PER_YEAR * endurance.years;
-  const days = (rate: number | null) => (rate !== null && rate > 0 ? rated / rate : null);
-  // 1 / x is decreasing, so the ends of the interval swap.
-  return { n: driveWrites.n, mean: days(driveWrites.mean), sd: null, ciLow: days(driveWrites.ciHigh), ciHigh: days(driveWrites.ciLow) };
 }
 
 /** Aggregates the records of a complete sweep (one per run, in index order) into cells. */
@@ -112,7 +74,6 @@ export function aggregateSweep(manifest: SweepManifest, records: readonly SweepR
     perRun[0].forEach(([path], position) => {
       metrics[path] = summarizeValues(perRun.map((entries) => entries[position][1]));
     });
-    metrics['ssd.daysToEndurance'] = daysToEndurance(metrics['ssd.driveWritesPerDay'], sweep.endurance);
 
     const ttftQuantilesMs = TTFT_QUANTILE_LEVELS.map((_, level) => summarizeValues(runs.map((run) => run.ttftQuantilesMs[level])).mean);
     const tiers = first.summary.tiers;
@@ -135,7 +96,6 @@ export function aggregateSweep(manifest: SweepManifest, records: readonly SweepR
     cellCount: manifest.cellCount,
     axes: sweep.axes.map((axis) => ({ key: axis.key, values: axis.values })),
     plots: sweep.plots,
-    endurance: sweep.endurance,
     ttftQuantileLevels: TTFT_QUANTILE_LEVELS,
     cells,
   };

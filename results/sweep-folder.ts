@@ -3,7 +3,7 @@
 // expected configuration is finished, which is how an interrupted sweep resumes and how `kvtier
 // merge` finds each shard's runs.
 
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { toJson, writeFileAtomic } from './run-folder.js';
 import { runFileName, type SweepManifest, type SweepRunRecord } from './sweep-record.js';
@@ -34,15 +34,16 @@ export function readManifest(dir: string): SweepManifest | null {
   }
 }
 
-/** The manifest without its shard, for comparing a shard's sweep with another's. */
+/** Serialises the manifest without its shard, so that shards of one sweep compare equal. */
 function sweepIdentity(manifest: SweepManifest): string {
   const { shard: _shard, ...rest } = manifest;
   return JSON.stringify(rest);
 }
 
 /**
- * Prepares `dir` for `manifest`: creates it, and checks that a manifest already there describes the
- * same sweep and shard, so that its runs can be kept. Writes the manifest.
+ * Prepares `dir` for `manifest`: creates it, checks that a manifest already there describes the same
+ * sweep and shard, so that its runs can be kept, and removes leftover temporary files. Writes the
+ * manifest.
  */
 export function openSweepFolder(dir: string, manifest: SweepManifest): void {
   const existing = readManifest(dir);
@@ -50,10 +51,17 @@ export function openSweepFolder(dir: string, manifest: SweepManifest): void {
     const reason =
       sweepIdentity(existing) !== sweepIdentity(manifest)
         ? 'a different sweep (or another kvtier version)'
-        : `shard ${existing.shard ? `${existing.shard.index}/${existing.shard.count}` : 'none'} of this sweep`;
-    throw new SweepFolderError(`${dir} holds ${reason}; choose another --out folder or delete ${join(dir, MANIFEST_FILE)} and its runs`);
+        : existing.shard
+          ? `shard ${existing.shard.index}/${existing.shard.count} of this sweep`
+          : 'this sweep without shards';
+    throw new SweepFolderError(`${dir} contains ${reason}; choose another --out folder or delete ${join(dir, MANIFEST_FILE)} and its runs`);
   }
   mkdirSync(join(dir, RUNS_FOLDER), { recursive: true });
+  // Temporary files left by an interrupted write. One process writes a sweep folder at a time, so
+  // none of them is still being written.
+  for (const name of readdirSync(join(dir, RUNS_FOLDER))) {
+    if (name.endsWith('.tmp')) rmSync(join(dir, RUNS_FOLDER, name));
+  }
   writeFileAtomic(join(dir, MANIFEST_FILE), toJson(manifest));
 }
 
@@ -63,7 +71,7 @@ export function runFilePath(dir: string, index: number, runCount: number): strin
 }
 
 /**
- * Returns the indices among `expected` whose record in `dir` exists and holds the expected
+ * Returns the indices among `expected` whose record in `dir` exists and contains the expected
  * configuration. A record that cannot be parsed, from an interrupted write outside kvtier, counts as
  * unfinished.
  */
@@ -131,7 +139,7 @@ export function joinShards(dirs: readonly string[]): { manifest: SweepManifest; 
     if (manifest === null) throw new SweepFolderError(`${dir} is not a sweep folder: ${join(dir, MANIFEST_FILE)} is missing`);
     if (reference === null) reference = { dir, manifest };
     else if (sweepIdentity(manifest) !== sweepIdentity(reference.manifest)) {
-      throw new SweepFolderError(`${dir} and ${reference.dir} hold different sweeps (their ${MANIFEST_FILE} differ beyond the shard); merge only shards of one sweep`);
+      throw new SweepFolderError(`${dir} and ${reference.dir} contain different sweeps (their ${MANIFEST_FILE} differ beyond the shard); merge only shards of one sweep`);
     }
     for (const { index, path } of listRunFiles(dir)) {
       if (index >= manifest.runCount) throw new SweepFolderError(`${path} is run ${index}, but the sweep has ${manifest.runCount} runs`);

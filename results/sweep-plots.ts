@@ -4,7 +4,7 @@
 //   ttft-cdf.svg       TTFT distribution per series, one panel per x value
 //   tier-shares.svg    token hit rate split by tier (GPU, DRAM, SSD), stacked bars per series and x
 //   ssd-written.svg    bytes written into the SSD tier against the x axis, with confidence band
-//   ssd-endurance.svg  days until the SSD's rated endurance is used up, against the x axis
+//   ssd-endurance.svg  days until the SSD's rated endurance is used up (ssd.daysToRatedEndurance)
 //
 // The x axis and the series are the sweep's `plots.x` and `plots.series` axes. When the sweep has
 // other axes besides those and the seed, each combination of their values gets its own set of
@@ -289,7 +289,8 @@ function renderTtftCdf(results: SweepResults, layout: FacetLayout, subtitle: str
   const body: string[] = [];
   layout.xValues.forEach((value, xIndex) => {
     const left = MARGIN.left + (xIndex % columns) * (panelWidth + gapX);
-    const top = MARGIN.top + Math.floor(xIndex / columns) * (panelHeight + gapY);
+    // 24 px more than the other charts leave room for the panel headings under the subtitle.
+    const top = MARGIN.top + 24 + Math.floor(xIndex / columns) * (panelHeight + gapY);
     body.push(`<g transform="translate(${left},${top})">`);
     for (const level of [0, 0.25, 0.5, 0.75, 1]) {
       body.push(`<line x1="0" x2="${panelWidth}" y1="${round(y(level))}" y2="${round(y(level))}" stroke="#e5e5e5"/>`);
@@ -320,8 +321,8 @@ function renderTtftCdf(results: SweepResults, layout: FacetLayout, subtitle: str
     body.push('</g>');
   });
   const width = MARGIN.left + columns * panelWidth + (columns - 1) * gapX + MARGIN.right;
-  const height = MARGIN.top + rows * panelHeight + (rows - 1) * gapY + MARGIN.bottom;
-  body.push(`<g transform="translate(${width - MARGIN.right + 24},${MARGIN.top + 8})">`, ...legend(layout.series, 0, 0), '</g>');
+  const height = MARGIN.top + 24 + rows * panelHeight + (rows - 1) * gapY + MARGIN.bottom;
+  body.push(`<g transform="translate(${width - MARGIN.right + 24},${MARGIN.top + 32})">`, ...legend(layout.series, 0, 0), '</g>');
   return svgDocument(width, height, 'TTFT distribution (cumulative share of requests)', subtitle, body);
 }
 
@@ -417,13 +418,12 @@ export function renderSweepPlots(results: SweepResults): PlotFile[] {
         formatY: (value) => formatNumber(value / 1e9),
       }),
     );
-    const rating = `${results.endurance.driveWritesPerDay} drive writes per day over ${results.endurance.years} years`;
     add(
       'ssd-endurance',
       'SSD days to rated endurance',
-      lineChartOf(results, layout, 'ssd.daysToEndurance', {
+      lineChartOf(results, layout, 'ssd.daysToRatedEndurance', {
         title: 'Days until the SSD reaches its rated endurance',
-        subtitle: `${facet}rated ${rating}; host writes only`,
+        subtitle: `${subtitle}; device write amplification included`,
         yLabel: 'days (log scale)',
         formatY: formatNumber,
         logY: true,

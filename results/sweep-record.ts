@@ -1,4 +1,4 @@
-// What one run of a sweep records, and the manifest of a sweep folder. A sweep folder holds
+// What one run of a sweep records, and the manifest of a sweep folder. A sweep folder contains
 // `sweep.json` (the manifest) and one `runs/NNNN.json` per finished run. Reports are built from these
 // files alone, so a folder written serially, on worker threads or merged from shards gives the same
 // reports byte for byte.
@@ -20,12 +20,6 @@ export interface SweepAxis {
   values: unknown[];
 }
 
-/** Rated endurance of the SSD, for the days-to-endurance metric. */
-export interface EnduranceRating {
-  driveWritesPerDay: number;
-  years: number;
-}
-
 /** The resolved definition of a sweep, written to `sweep.json` and compared on resume and merge. */
 export interface SweepDefinition {
   name: string;
@@ -33,7 +27,6 @@ export interface SweepDefinition {
   base: unknown;
   axes: SweepAxis[];
   plots: { x: string | null; series: string | null };
-  endurance: EnduranceRating;
 }
 
 export interface SweepManifest {
@@ -41,7 +34,7 @@ export interface SweepManifest {
   runCount: number;
   cellCount: number;
   sweep: SweepDefinition;
-  /** Present only in a shard's folder: which runs it holds (index % count === shard index). */
+  /** Shard of the folder's runs (index % count === shard index); present only in a shard's folder. */
   shard?: { index: number; count: number };
 }
 
@@ -58,8 +51,6 @@ export interface SweepRunRecord {
   summary: RunSummary;
   /** TTFT in ms at each of TTFT_QUANTILE_LEVELS; null when no request completed. */
   ttftQuantilesMs: (number | null)[];
-  /** Capacity of the SSD tier's drives in bytes (all striped drives), or null without an SSD tier. */
-  ssdDriveBytes: number | null;
 }
 
 /** Returns the file name of run `index` among `runCount` runs, zero-padded so names sort by index. */

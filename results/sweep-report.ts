@@ -1,13 +1,13 @@
-// The reports of a finished sweep, built from its run records alone: results.csv (tidy, one row per
-// cell x metric), results.json (every cell with its statistics), report.md, a self-contained
-// report.html with the tables and plots, and the SVG plots in plots/.
+// The reports of a finished sweep, built from its run records alone. They are results.csv (tidy, one
+// row per cell x metric), results.json (every cell with its statistics), report.md, report.html
+// (self-contained, with the tables and plots) and the SVG plots in plots/.
 
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { toJson, writeFileAtomic } from './run-folder.js';
 import type { MetricStatistics } from './statistics.js';
-import { aggregateSweep, DERIVED_METRICS, type CellResult, type SweepResults } from './sweep-aggregate.js';
+import { aggregateSweep, type CellResult, type SweepResults } from './sweep-aggregate.js';
 import { formatAxisValue, renderSweepPlots, type PlotFile } from './sweep-plots.js';
 import type { SweepManifest, SweepRunRecord } from './sweep-record.js';
 
@@ -62,12 +62,6 @@ function formatFixed(digits: number): (value: number) => string {
   return (value) => value.toFixed(digits);
 }
 
-function formatDays(statistics: MetricStatistics | undefined): string {
-  if (statistics?.mean == null) return 'never';
-  const high = statistics.ciHigh === null ? (statistics.ciLow === null ? '' : ' (95%: ≥ ' + statistics.ciLow.toFixed(0) + ')') : ` (95%: ${statistics.ciLow?.toFixed(0)}-${statistics.ciHigh.toFixed(0)})`;
-  return `${statistics.mean.toFixed(0)}${high}`;
-}
-
 function cellTable(results: SweepResults): Table {
   const axisKeys = results.axes.filter((axis) => axis.key !== 'seed').map((axis) => axis.key);
   const header = [...axisKeys, 'token hit rate', 'GPU', 'DRAM', 'SSD', 'TTFT p50 (ms)', 'TTFT p99 (ms)', 'SSD written (GB)', 'days to SSD endurance'];
@@ -82,7 +76,7 @@ function cellTable(results: SweepResults): Table {
       withInterval(metric('ttftMs.p50'), formatFixed(1)),
       withInterval(metric('ttftMs.p99'), formatFixed(0)),
       withInterval(metric('ssd.bytesWritten'), (value) => (value / 1e9).toFixed(1)),
-      formatDays(metric('ssd.daysToEndurance')),
+      withInterval(metric('ssd.daysToRatedEndurance'), formatFixed(0)),
     ];
   });
   return { header, rows };
@@ -134,12 +128,11 @@ function reportSections(results: SweepResults, plots: PlotFile[]): { title: stri
       plots: [],
     });
   }
-  const rating = `${results.endurance.driveWritesPerDay} drive writes per day for ${results.endurance.years} years`;
   sections.push({
     heading: 'Cells',
     paragraphs: [
-      'GPU, DRAM and SSD are the shares of prompt tokens each tier served. Days to SSD endurance assume a rated endurance of ' +
-        `${rating} and count host writes only (no device-level write amplification); "never" means the SSD received no writes.`,
+      'GPU, DRAM and SSD are the shares of prompt tokens each tier served. Days to SSD endurance is `ssd.daysToRatedEndurance`, ' +
+        'n/a where the drive has no endurance rating (set `tiers.ssd.ratedDwpd` and `tiers.ssd.warrantyYears`) or received no writes.',
     ],
     tables: [cellTable(results)],
     plots: [],
@@ -149,9 +142,9 @@ function reportSections(results: SweepResults, plots: PlotFile[]): { title: stri
     heading: 'Files',
     paragraphs: [
       '`results.csv` holds every metric of every cell (one row per cell x metric: n, mean, sd, ci95_low, ci95_high); `results.json` the same per cell, ' +
-        'with the TTFT quantiles; `runs/` one record per run with its resolved scenario and summary. Metric definitions: docs/metrics.md in the kvtier repository, and below.',
+        'with the TTFT quantiles; `runs/` one record per run with its resolved scenario and summary. Metric definitions: docs/metrics.md in the kvtier repository.',
     ],
-    tables: [{ header: ['derived metric', 'unit', 'definition'], rows: DERIVED_METRICS.map((metric) => [`\`${metric.path}\``, metric.unit, metric.definition]) }],
+    tables: [],
     plots: [],
   });
   return { title: `kvtier sweep: ${results.name}`, intro, sections };

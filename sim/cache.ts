@@ -4,7 +4,7 @@
 // cache is not admitted and evicts nothing, victims are evicted while used + size > capacity, then
 // the object is inserted with the size it keeps while resident.
 
-import type { AccessInfo, EvictionPolicy, PolicyContext } from '../policies/policy.js';
+import { createAccessInfo, type AccessInfo, type EvictionPolicy, type PolicyContext } from '../policies/policy.js';
 import { createPolicy, type PolicySpec } from '../policies/registry.js';
 
 /** Called for each object a cache evicts, after the policy and the cache have forgotten it. */
@@ -31,9 +31,10 @@ export class PolicyCache {
   constructor(spec: PolicySpec, capacity: number, access?: AccessInfo) {
     this.label = spec.label;
     this.capacity = capacity;
-    this.access = access ?? { now: 0, accessIndex: 0, nextAccessIndex: Number.NaN, session: -1, position: -1 };
+    this.access = access ?? createAccessInfo();
     const context: PolicyContext = {
       capacity,
+      cache: this,
       access: this.access,
       residency: {
         added: (handle, size) => this.admitResident(handle, size),

@@ -8,9 +8,16 @@
 // - write-through: a block is written into t + 1 when it is created in t;
 // - write-selective: a block is written into t + 1 once it has been hit `writeSelectiveHits` times.
 // Evicting a block that has a copy below costs nothing. A block read from a lower tier is copied
-// into the GPU tier; the lower copy stays unless that tier is exclusive.
+// into the GPU tier; the lower copy stays unless that tier is exclusive. A tier below the GPU may
+// have an admission policy, which decides whether a block offered to it from above is written.
+//
+// The store keeps each block's session, position, turn, tokens, latest request and recompute time,
+// as the simulator last described them in `access`. When a block that is not the one being
+// requested enters a tier (a demotion, chiefly), `access` is switched to that block's facts for the
+// duration of the insert, so every tier's policy reads facts about the block it is given.
 
-import type { AccessInfo } from '../policies/policy.js';
+import { SightingCounter, type AdmissionSpec } from '../policies/admission.js';
+import { createAccessInfo, type AccessInfo } from '../policies/policy.js';
 import type { PolicySpec } from '../policies/registry.js';
 import { PolicyCache } from './cache.js';
 import { IntMap } from './int-map.js';
@@ -29,6 +36,8 @@ export interface TierSpec {
   writeSelectiveHits: number;
   /** Whether a block read from this tier into the GPU leaves this tier. */
   exclusive: boolean;
+  /** Admission of blocks offered from the tier above; absent or `always` admits every block. Ignored for the first tier. */
+  admission?: AdmissionSpec;
 }
 
 /**
@@ -51,11 +60,17 @@ const NO_TIER = -1;
 // Write modes as small integers for the hot path: 0 write-back, 1 write-through, 2 write-selective.
 const WRITE_MODE_CODES: Record<WriteMode, number> = { 'write-back': 0, 'write-through': 1, 'write-selective': 2 };
 
+// Admission policies as small integers for the hot path.
+const ADMIT_ALWAYS = 0;
+const ADMIT_AFTER = 1;
+const ADMIT_MULTI_TURN = 2;
+const ADMISSION_CODES = { always: ADMIT_ALWAYS, after: ADMIT_AFTER, 'multi-turn': ADMIT_MULTI_TURN } as const;
+
 export class KvStore {
   readonly tiers: PolicyCache[];
   readonly specs: readonly TierSpec[];
   /** The access description shared by every tier's policy; the simulator fills it before each block. */
-  readonly access: AccessInfo = { now: 0, accessIndex: 0, nextAccessIndex: Number.NaN, session: -1, position: -1 };
+  readonly access: AccessInfo = createAccessInfo();
 
   /** Bytes and blocks written into each tier (insertions, demotions, write-throughs, copy-ups). */
   readonly writtenBytes: Float64Array;
@@ -65,6 +80,8 @@ export class KvStore {
   readonly demotedBlocks: Float64Array;
   /** Blocks that left the last copy in the store, by the tier they left last. */
   readonly droppedBlocks: Float64Array;
+  /** Blocks offered to each tier from above that its admission policy rejected. */
+  readonly rejectedBlocks: Float64Array;
 
   private readonly ids = new IntMap();
   private readonly bytesPerToken: number;
@@ -73,7 +90,12 @@ export class KvStore {
   private readonly writeModes: Uint8Array;
   private readonly selectiveHits: Int32Array;
   private readonly exclusive: Uint8Array;
+  private readonly admissions: Uint8Array;
+  private readonly admissionSightings: Int32Array;
+  private readonly sightings: (SightingCounter | null)[];
   private readonly tierCount: number;
+  /** Handle of the block that `touch` is serving, whose facts `access` already holds; -1 outside `touch`. */
+  private currentHandle = -1;
 
   private handleCapacity = 0;
   private handleCount = 0;
@@ -81,6 +103,12 @@ export class KvStore {
   private sizes = new Float64Array(0);
   private tokens = new Int32Array(0);
   private hitCounts = new Int32Array(0);
+  private sessions = new Float64Array(0);
+  private positions = new Int32Array(0);
+  private turns = new Int32Array(0);
+  private lastAccessAt = new Float64Array(0);
+  private recomputeNs = new Float64Array(0);
+  private nextAccess = new Float64Array(0);
   private residency = new Uint8Array(0);
   private busy = new Uint8Array(0);
   private freeHandles = new Int32Array(0);
@@ -96,11 +124,17 @@ export class KvStore {
     this.writeModes = Uint8Array.from(tiers, (tier) => WRITE_MODE_CODES[tier.writeMode]);
     this.selectiveHits = Int32Array.from(tiers, (tier) => tier.writeSelectiveHits);
     this.exclusive = Uint8Array.from(tiers, (tier) => (tier.exclusive ? 1 : 0));
+    this.admissions = Uint8Array.from(tiers, (tier, index) => (index === 0 || tier.admission === undefined ? ADMIT_ALWAYS : ADMISSION_CODES[tier.admission.kind]));
+    this.admissionSightings = Int32Array.from(tiers, (tier) => tier.admission?.sightings ?? 1);
+    this.sightings = tiers.map((tier, index) =>
+      index > 0 && tier.admission?.kind === 'after' ? new SightingCounter(tier.admission.historyBlocks) : null,
+    );
     this.writtenBytes = new Float64Array(tiers.length);
     this.writtenBlocks = new Float64Array(tiers.length);
     this.evictedBlocks = new Float64Array(tiers.length);
     this.demotedBlocks = new Float64Array(tiers.length);
     this.droppedBlocks = new Float64Array(tiers.length);
+    this.rejectedBlocks = new Float64Array(tiers.length);
     this.tiers = tiers.map((tier, index) => {
       const cache = new PolicyCache(tier.policy, tier.capacity, this.access);
       cache.setEvictionListener((handle) => this.handleEviction(index, handle));
@@ -140,11 +174,14 @@ export class KvStore {
    * Records that a request used block `id` of `tokens` tokens and that it now sits in GPU memory:
    * a GPU hit is touched, otherwise the block is inserted into the GPU tier (a copy-up when
    * `readFromTier` > 0 names the lower tier it was read from, else a freshly computed block).
+   * `previousId` is the id of the block before it in the context, or NaN for the first block; the
+   * caller fills the rest of `access` (time, session, position, turn, recompute time) beforehand.
    */
-  touch(id: number, tokens: number, readFromTier: number): void {
+  touch(id: number, tokens: number, readFromTier: number, previousId = Number.NaN): void {
     let handle = this.ids.get(id);
     if (handle === -1) handle = this.allocate(id, tokens);
     this.busy[handle] = 1;
+    this.recordAccess(handle, tokens, previousId);
 
     if ((this.residency[handle] & 1) !== 0) {
       this.hitCounts[handle]++;
@@ -164,8 +201,24 @@ export class KvStore {
       this.insertInto(0, handle, readFromTier > 0 ? readFromTier : NO_TIER);
     }
 
+    this.currentHandle = -1;
     this.busy[handle] = 0;
     if (this.residency[handle] === 0) this.release(handle);
+  }
+
+  // Completes `access` for the requested block and keeps its facts for later demotions.
+  private recordAccess(handle: number, tokens: number, previousId: number): void {
+    const access = this.access;
+    access.tokens = tokens;
+    access.lastAccessAt = access.now;
+    access.previousHandle = Number.isNaN(previousId) ? -1 : this.ids.get(previousId);
+    this.sessions[handle] = access.session;
+    this.positions[handle] = access.position;
+    if (access.turn > this.turns[handle]) this.turns[handle] = access.turn;
+    this.lastAccessAt[handle] = access.now;
+    this.recomputeNs[handle] = access.recomputeNs;
+    this.nextAccess[handle] = access.nextAccessIndex;
+    this.currentHandle = handle;
   }
 
   /** Changes a tier's capacity, evicting (and demoting, by the tier's write mode) until it fits. */
@@ -175,6 +228,65 @@ export class KvStore {
 
   // Inserts `handle` into `tier`; returns whether the tier admitted it.
   private insertInto(tier: number, handle: number, fromTier: number): boolean {
+    if (fromTier >= 0 && fromTier < tier && !this.admits(tier, handle)) {
+      this.rejectedBlocks[tier]++;
+      return false;
+    }
+    if (handle !== this.currentHandle) return this.insertOther(tier, handle, fromTier);
+    return this.insertWithAccess(tier, handle, fromTier);
+  }
+
+  // Inserts a block other than the requested one, with `access` describing that block meanwhile.
+  private insertOther(tier: number, handle: number, fromTier: number): boolean {
+    const access = this.access;
+    const session = access.session;
+    const position = access.position;
+    const turn = access.turn;
+    const tokens = access.tokens;
+    const previousHandle = access.previousHandle;
+    const lastAccessAt = access.lastAccessAt;
+    const recomputeNs = access.recomputeNs;
+    const nextAccessIndex = access.nextAccessIndex;
+    const currentHandle = this.currentHandle;
+    access.session = this.sessions[handle];
+    access.position = this.positions[handle];
+    access.turn = this.turns[handle];
+    access.tokens = this.tokens[handle];
+    access.previousHandle = -1;
+    access.lastAccessAt = this.lastAccessAt[handle];
+    access.recomputeNs = this.recomputeNs[handle];
+    access.nextAccessIndex = this.nextAccess[handle];
+    this.currentHandle = handle;
+    const inserted = this.insertWithAccess(tier, handle, fromTier);
+    this.currentHandle = currentHandle;
+    access.session = session;
+    access.position = position;
+    access.turn = turn;
+    access.tokens = tokens;
+    access.previousHandle = previousHandle;
+    access.lastAccessAt = lastAccessAt;
+    access.recomputeNs = recomputeNs;
+    access.nextAccessIndex = nextAccessIndex;
+    return inserted;
+  }
+
+  // Decides by the tier's admission policy whether a block offered from above is written.
+  private admits(tier: number, handle: number): boolean {
+    switch (this.admissions[tier]) {
+      case ADMIT_AFTER: {
+        const counter = this.sightings[tier] as SightingCounter;
+        if (counter.record(this.keys[handle]) < this.admissionSightings[tier]) return false;
+        counter.forget(this.keys[handle]);
+        return true;
+      }
+      case ADMIT_MULTI_TURN:
+        return this.turns[handle] >= 1 || this.hitCounts[handle] > 0;
+      default:
+        return true;
+    }
+  }
+
+  private insertWithAccess(tier: number, handle: number, fromTier: number): boolean {
     const size = this.sizes[handle];
     const wasBusy = this.busy[handle];
     this.busy[handle] = 1;
@@ -228,6 +340,7 @@ export class KvStore {
     this.tokens[handle] = tokens;
     this.sizes[handle] = this.blockSize(tokens);
     this.hitCounts[handle] = 0;
+    this.turns[handle] = -1;
     this.residency[handle] = 0;
     this.ids.set(id, handle);
     return handle;
@@ -248,6 +361,12 @@ export class KvStore {
     this.sizes = grow(this.sizes, (n) => new Float64Array(n));
     this.tokens = grow(this.tokens, (n) => new Int32Array(n));
     this.hitCounts = grow(this.hitCounts, (n) => new Int32Array(n));
+    this.sessions = grow(this.sessions, (n) => new Float64Array(n));
+    this.positions = grow(this.positions, (n) => new Int32Array(n));
+    this.turns = grow(this.turns, (n) => new Int32Array(n));
+    this.lastAccessAt = grow(this.lastAccessAt, (n) => new Float64Array(n));
+    this.recomputeNs = grow(this.recomputeNs, (n) => new Float64Array(n));
+    this.nextAccess = grow(this.nextAccess, (n) => new Float64Array(n));
     this.residency = grow(this.residency, (n) => new Uint8Array(n));
     this.busy = grow(this.busy, (n) => new Uint8Array(n));
     this.freeHandles = grow(this.freeHandles, (n) => new Int32Array(n));

@@ -3,12 +3,16 @@
 
 import { DeviceQueue, Operation, stripeDevices, type DeviceSpec } from '../devices/device.js';
 import { getGpu, type GpuSpec } from '../devices/gpus.js';
-import { getDevicePreset } from '../devices/presets.js';
+import { ReadBackTracker, ssdEndurance } from '../devices/endurance.js';
+import { createDeviceQueue } from '../devices/nvme-queue.js';
+import { getDevicePreset, getStorageDevice } from '../devices/presets.js';
+import { parseAdmission } from '../policies/admission.js';
 import { parsePolicySpec } from '../policies/registry.js';
 import { RunRecorder, TIER_NAMES, type TierName } from '../results/recorder.js';
 import { TimeSeries } from '../results/timeseries.js';
 import type { RunFacts } from '../results/summary.js';
 import { MooncakeTrace } from '../workloads/mooncake.js';
+import { createRng } from '../workloads/random.js';
 import type { Workload } from '../workloads/request.js';
 import { SyntheticWorkload } from '../workloads/synthetic.js';
 import { createTraceWorkload } from '../workloads/traces.js';
@@ -57,6 +61,8 @@ export interface RunResult {
   link: DeviceQueue;
   /** Per-minute samples, when the scenario records them. */
   timeSeries: TimeSeries | null;
+  /** Blocks written to the SSD tier that were read back. */
+  ssdReadBack: ReadBackTracker;
 }
 
 export interface RunOptions {
@@ -107,15 +113,15 @@ export function resolveRun(scenario: Scenario, blockTokens: number): ResolvedRun
   if (dram.enabled) {
     const capacity = dram.capacity === 'auto' ? DEFAULT_DRAM_BYTES : dram.capacity;
     if (capacity > 0) {
-      tiers.push({ name: 'dram', capacity, policy: parsePolicySpec(dram.policy), writeMode: dram.writeMode, writeSelectiveHits: dram.writeSelectiveHits, exclusive: dram.exclusive, device: getDevicePreset(dram.device), direct: false });
+      tiers.push({ name: 'dram', capacity, policy: parsePolicySpec(dram.policy), admission: parseAdmission(dram.admission), writeMode: dram.writeMode, writeSelectiveHits: dram.writeSelectiveHits, exclusive: dram.exclusive, device: getDevicePreset(dram.device), direct: false });
     }
   }
   const ssd = scenario.tiers.ssd;
   if (ssd.enabled) {
-    const drive = stripeDevices(getDevicePreset(ssd.device), ssd.count);
+    const drive = stripeDevices(getStorageDevice(ssd.device), ssd.count);
     const capacity = ssd.capacity === 'auto' ? (drive.capacityBytes ?? 0) : ssd.capacity;
     if (capacity > 0) {
-      tiers.push({ name: 'ssd', capacity, policy: parsePolicySpec(ssd.policy), writeMode: ssd.writeMode, writeSelectiveHits: ssd.writeSelectiveHits, exclusive: ssd.exclusive, device: drive, direct: ssd.gpuDirect });
+      tiers.push({ name: 'ssd', capacity, policy: parsePolicySpec(ssd.policy), admission: parseAdmission(ssd.admission), writeMode: ssd.writeMode, writeSelectiveHits: ssd.writeSelectiveHits, exclusive: ssd.exclusive, device: drive, direct: ssd.gpuDirect });
     }
   }
 
@@ -145,15 +151,58 @@ export function createWorkload(scenario: Scenario): Workload {
 
 /** Runs a validated scenario to completion. */
 export function runScenario(scenario: Scenario, options: RunOptions = {}): RunResult {
+  const { simulator, result } = startRun(scenario, options);
+  try {
+    simulator.run();
+    return result;
+  } finally {
+    result.workloadClose();
+  }
+}
+
+/** Events simulated between two checks of `shouldStop` in `runScenarioInSlices`. */
+const SLICE_EVENTS = 1 << 18;
+
+/**
+ * Runs a validated scenario in slices, yielding to the event loop between them so that a signal
+ * handler can run, and stops early when `shouldStop` returns true. The result is then partial: it
+ * covers the simulated time up to the stop.
+ */
+export async function runScenarioInSlices(scenario: Scenario, options: RunOptions, shouldStop: () => boolean): Promise<RunResult & { partial: boolean }> {
+  const { simulator, result } = startRun(scenario, options);
+  try {
+    let partial = false;
+    while (simulator.advance(SLICE_EVENTS)) {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (shouldStop()) {
+        partial = true;
+        break;
+      }
+    }
+    simulator.finish();
+    return { ...result, partial };
+  } finally {
+    result.workloadClose();
+  }
+}
+
+// Builds everything a run needs; the caller runs the simulator and then closes the workload.
+function startRun(scenario: Scenario, options: RunOptions): { simulator: Simulator; result: RunResult & { workloadClose: () => void } } {
   const workload = createWorkload(scenario);
   try {
     const resolved = resolveRun(scenario, workload.blockTokens);
-    const tierDevices = resolved.tiers.map((tier) => (tier.device === null ? null : new DeviceQueue(tier.device)));
+    // A fitted NVMe profile draws per-command latencies from its own seeded stream.
+    const tierDevices = resolved.tiers.map((tier) => (tier.device === null ? null : createDeviceQueue(tier.device, createRng(scenario.seed, `device/${tier.name}`))));
+    const ssdTier = resolved.tiers.findIndex((tier) => tier.name === 'ssd');
+    const ssdReadBack = new ReadBackTracker();
     const link = new DeviceQueue(resolved.link);
     const store = new KvStore(resolved.tiers, {
       bytesPerToken: resolved.kvBytesPerToken,
       // Writes into a lower tier occupy its device, and cross the link when they leave the GPU.
-      onWrite: (tier, _handle, sizeBytes, fromTier) => {
+      onWrite: (tier, handle, sizeBytes, fromTier) => {
+        // A write into the GPU tier from the SSD tier is a copy-up, so a read of the SSD copy.
+        if (tier === ssdTier) ssdReadBack.written(handle);
+        else if (fromTier === ssdTier && ssdTier >= 0) ssdReadBack.read(handle);
         const device = tierDevices[tier];
         if (device === null) return;
         let at = store.access.now;
@@ -192,10 +241,11 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunRe
       requestLog: options.requestLog ?? null,
       onProgress: options.onProgress,
     });
-    simulator.run();
-    return { scenario, resolved, recorder, store, tierDevices, link, timeSeries };
-  } finally {
+    const result = { scenario, resolved, recorder, store, tierDevices, link, timeSeries, ssdReadBack, workloadClose: () => workload.close() };
+    return { simulator, result };
+  } catch (error) {
     workload.close();
+    throw error;
   }
 }
 
@@ -227,5 +277,25 @@ export function collectRunFacts(result: RunResult, kvtierVersion: string): RunFa
       inflightBudgetBytes: resolved.inflightBudgetBytes,
     },
     slo: { ttftMs: scenario.slo.ttftMs, tpotMs: scenario.slo.tpotMs },
+    ssdDrive: collectSsdFacts(result),
   };
+}
+
+// Endurance of the SSD tier's drive under the run's writes; null without an SSD tier.
+function collectSsdFacts(result: RunResult): RunFacts['ssdDrive'] {
+  const index = result.resolved.tiers.findIndex((tier) => tier.name === 'ssd');
+  if (index < 0) return null;
+  const drive = result.resolved.tiers[index].device as DeviceSpec;
+  const ssd = result.scenario.tiers.ssd;
+  const endurance = ssdEndurance(
+    drive,
+    {
+      hostBytesWritten: result.store.writtenBytes[index],
+      blocksWritten: result.store.writtenBlocks[index],
+      liveBytes: result.store.tiers[index].used,
+      simulatedSeconds: result.recorder.endAt / 1e9,
+    },
+    { ratedDwpd: ssd.ratedDwpd, warrantyYears: ssd.warrantyYears },
+  );
+  return { readBackBlocks: result.ssdReadBack.readBackBlocks, ...endurance };
 }

@@ -4,6 +4,7 @@
 // form expected.
 
 import { z } from 'zod';
+import { parseAdmission } from '../policies/admission.js';
 import { parsePolicySpec } from '../policies/registry.js';
 import { syntheticWorkloadSchema } from '../workloads/synthetic.js';
 import { azureWorkloadSchema, burstGptWorkloadSchema, kvtierTraceWorkloadSchema } from '../workloads/traces.js';
@@ -42,6 +43,14 @@ const policySchema = z.string().superRefine((value, context) => {
 
 const writeModeSchema = z.enum(['write-back', 'write-through', 'write-selective']);
 
+const admissionSchema = z.string().superRefine((value, context) => {
+  try {
+    parseAdmission(value);
+  } catch (error) {
+    context.addIssue({ code: 'custom', message: (error as Error).message });
+  }
+});
+
 const tierFields = {
   /** Capacity in bytes; `auto` derives it (GPU: the free HBM that running requests leave; SSD: the drive's capacity). */
   capacity: sizeOrAutoSchema.default('auto'),
@@ -79,15 +88,27 @@ export const scenarioSchema = z
       .object({
         gpu: z.object(tierFields).strict().prefault({}),
         dram: z
-          .object({ ...tierFields, enabled: z.boolean().default(true), device: z.string().default('ddr5-host') })
+          .object({
+            ...tierFields,
+            enabled: z.boolean().default(true),
+            device: z.string().default('ddr5-host'),
+            /** Which blocks offered from the GPU tier are written: always, after(n=N) offers, or multi-turn. */
+            admission: admissionSchema.default('always'),
+          })
           .strict()
           .prefault({}),
         ssd: z
           .object({
             ...tierFields,
             enabled: z.boolean().default(true),
+            /** An NVMe preset name, or the path of a fitted profile (a `.json` file from `kvtier calibrate`). */
             device: z.string().default('pblaze7-7a40'),
             count: z.number().int().min(1).max(64).default(1),
+            /** Which blocks offered from the tier above are written: always, after(n=N) offers, or multi-turn. */
+            admission: admissionSchema.default('always'),
+            /** Rated endurance of the drive, overriding the preset's: drive writes per day over `warrantyYears`. */
+            ratedDwpd: z.number().positive().optional(),
+            warrantyYears: z.number().positive().optional(),
             /** Loads from the SSD go straight to GPU memory (GPU-direct storage), skipping the host link. */
             gpuDirect: z.boolean().default(false),
           })

@@ -105,6 +105,7 @@ export class Simulator {
   private readonly blockTokens: number;
   private readonly layerwise: boolean;
   private now = 0;
+  private started = false;
 
   // Request pool: one record and one row of typed arrays per slot, recycled.
   private records: RequestRecord[] = [];
@@ -177,10 +178,23 @@ export class Simulator {
 
   /** Runs until every request has completed and returns the recorder. */
   run(): RunRecorder {
-    this.scheduleNextArrival();
+    while (this.advance(Infinity));
+    return this.finish();
+  }
+
+  /**
+   * Processes at most `maxEvents` events and returns whether events remain, so that a caller can
+   * run the simulation in slices and stop it between two of them.
+   */
+  advance(maxEvents: number): boolean {
+    if (!this.started) {
+      this.started = true;
+      this.scheduleNextArrival();
+    }
     const events = this.events;
     const onProgress = this.options.onProgress;
-    while (events.pop()) {
+    let budget = maxEvents;
+    while (budget-- > 0 && events.pop()) {
       const at = events.poppedTime;
       if (at >= this.nextSampleAt) this.sampleMinutes(at);
       this.now = at;
@@ -204,6 +218,11 @@ export class Simulator {
       this.schedule();
       if (onProgress !== undefined && (count & 0xffff) === 0) onProgress(this.now);
     }
+    return events.size > 0;
+  }
+
+  /** Closes the run at the current instant (the last event's, or where it was stopped). */
+  finish(): RunRecorder {
     this.recorder.endAt = this.now;
     if (this.options.timeSeries !== null) this.appendSample(this.now);
     return this.recorder;
@@ -647,13 +666,18 @@ export class Simulator {
     const access = store.access;
     const sources = this.blockSources[slot];
     const usable = this.usableBlocks[slot];
+    const compute = this.options.compute;
+    const ids = record.promptBlockIds;
     access.now = this.now;
     access.session = record.sessionId;
+    access.turn = record.turn;
     for (let i = 0; i < record.promptBlockCount; i++) {
       const readFrom = i < usable && sources[i] > 0 ? sources[i] : -1;
+      const tokens = tokensOfBlock(i, record.inputTokens, this.blockTokens);
       access.position = i;
       access.accessIndex++;
-      store.touch(record.promptBlockIds[i], tokensOfBlock(i, record.inputTokens, this.blockTokens), readFrom);
+      access.recomputeNs = compute.prefillNs(tokens, i * this.blockTokens);
+      store.touch(ids[i], tokens, readFrom, i > 0 ? ids[i - 1] : Number.NaN);
     }
   }
 
@@ -665,14 +689,19 @@ export class Simulator {
     const store = this.store;
     const access = store.access;
     const totalTokens = record.inputTokens + record.outputTokens;
+    const compute = this.options.compute;
+    const ids = record.contextBlockIds;
     access.now = this.now;
     access.session = record.sessionId;
+    access.turn = record.turn;
     for (let i = 0; i < record.contextBlockCount; i++) {
-      const id = record.contextBlockIds[i];
+      const id = ids[i];
       if (i < record.promptBlockCount && id === record.promptBlockIds[i]) continue;
+      const tokens = tokensOfBlock(i, totalTokens, this.blockTokens);
       access.position = i;
       access.accessIndex++;
-      store.touch(id, tokensOfBlock(i, totalTokens, this.blockTokens), -1);
+      access.recomputeNs = compute.prefillNs(tokens, i * this.blockTokens);
+      store.touch(id, tokens, -1, i > 0 ? ids[i - 1] : Number.NaN);
     }
   }
 

@@ -1,6 +1,6 @@
 // Executes a sweep's runs in this thread or on a pool of worker threads. Each run's record is
-// handed to `onRecord` as its text, in completion order; which thread ran it changes nothing in
-// the text, because a run depends only on its scenario.
+// handed to `onRecord` as its text, in completion order. The text does not depend on the thread
+// that ran it, because a run depends only on its scenario.
 
 import { Worker } from 'node:worker_threads';
 import { executeRun, serializeRunRecord, type PlannedRun } from './sweep.js';

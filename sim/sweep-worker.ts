@@ -1,10 +1,10 @@
-// Entry point of a sweep worker thread. The main thread posts planned runs one at a time; the
+// Entry point of a sweep worker thread. The main thread posts planned runs one at a time, and the
 // worker runs each and posts back its record's file content, or the error it failed with.
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { executeRun, serializeRunRecord, type PlannedRun } from './sweep.js';
 
-/** What a worker posts back for each run. */
+/** Message a worker posts back for each run. */
 export type WorkerReply =
   | { index: number; text: string }
   | { index: number; error: { name: string; message: string; code: unknown; stack: string | undefined } };

@@ -41,12 +41,6 @@ const sweepFileSchema = z.strictObject({
       series: z.string().min(1).optional(),
     })
     .prefault({}),
-  endurance: z
-    .strictObject({
-      driveWritesPerDay: z.number().positive().default(1),
-      years: z.number().positive().default(5),
-    })
-    .prefault({}),
 });
 
 /** One run of a sweep, planned and validated. */
@@ -85,7 +79,7 @@ export function readSweepFile(path: string, kvtierVersion: string): SweepPlan {
 }
 
 export interface PlanOptions {
-  /** Where the sweep came from, for error messages. */
+  /** Name of the sweep's origin (a file path), for error messages. */
   source: string;
   /** Folder against which a relative `base` file path and trace paths resolve. */
   folder: string;
@@ -127,9 +121,9 @@ function overrideOf(paths: readonly string[][], value: unknown): Record<string, 
 }
 
 /** Parses `input` as a scenario and resolves its presets and capacities; rethrows input errors as SweepError. */
-function validateScenario(input: unknown, source: string, what: string): Scenario {
+function validateScenario(input: unknown, source: string, description: string): Scenario {
   try {
-    const scenario = parseScenario(input, what);
+    const scenario = parseScenario(input, description);
     resolveRun(scenario, scenario.workload.blockTokens);
     return scenario;
   } catch (error) {
@@ -197,7 +191,7 @@ export function planSweep(input: unknown, options: PlanOptions): SweepPlan {
     throw new SweepError(`invalid sweep in ${source}: plots.x and plots.series both name "${x}"; they must differ`);
   }
 
-  const definition: SweepDefinition = { name: file.name, base, axes, plots, endurance: file.endurance };
+  const definition: SweepDefinition = { name: file.name, base, axes, plots };
   return { definition, ...expandRuns(definition, base, source, kvtierVersion) };
 }
 
@@ -240,7 +234,7 @@ function expandRuns(definition: SweepDefinition, base: Scenario, source: string,
   return { runs, cellCount };
 }
 
-/** The runs of shard `shardIndex` of `shardCount`: every run whose index is shardIndex modulo shardCount. */
+/** Selects the runs of shard `shardIndex` of `shardCount`: every run whose index is shardIndex modulo shardCount. */
 export function selectShard(runs: readonly PlannedRun[], shardIndex: number, shardCount: number): PlannedRun[] {
   return runs.filter((run) => run.index % shardCount === shardIndex);
 }
@@ -251,7 +245,6 @@ export function executeRun(run: PlannedRun, kvtierVersion: string): SweepRunReco
   const summary = buildSummary(collectRunFacts(result, kvtierVersion));
   const ttft = result.recorder.ttftNs;
   const ttftQuantilesMs = TTFT_QUANTILE_LEVELS.map((level) => (ttft.count === 0 ? null : ttft.quantile(level) / 1e6));
-  const ssd = result.resolved.tiers.find((tier) => tier.name === 'ssd');
   return {
     index: run.index,
     cell: run.cell,
@@ -259,7 +252,6 @@ export function executeRun(run: PlannedRun, kvtierVersion: string): SweepRunReco
     config: run.config,
     summary,
     ttftQuantilesMs,
-    ssdDriveBytes: ssd?.device?.capacityBytes ?? null,
   };
 }
 

@@ -99,11 +99,23 @@ const empiricalSchema = z
     }
   });
 
+// Zipf over the integers 1..n is drawn from a table of n cumulative weights, so n is bounded.
+const MAX_ZIPF_VALUES = 1_000_000;
+
+const zipfSchema = z.strictObject({
+  kind: z.literal('zipf'),
+  /** Number of values: draws are integers 1..n. */
+  n: z.number().int().min(1).max(MAX_ZIPF_VALUES),
+  /** Exponent s: P(k) is proportional to k^-s. */
+  exponent: z.number().nonnegative(),
+});
+
 /**
  * A distribution as JSON. `lognormal` takes either `median` and `p90`, or `mu` and `sigma` of the
  * logarithm. `gamma` takes the mean and the coefficient of variation. `geometric` counts trials up
  * to the first success, so its values are integers >= 1. `empirical` draws one of `values` with
  * probability proportional to `weights`, or with equal probability when `weights` is omitted.
+ * `zipf` draws integers 1..n with P(k) proportional to k^-exponent.
  */
 export const distributionSchema = z.discriminatedUnion('kind', [
   constantSchema,
@@ -113,12 +125,14 @@ export const distributionSchema = z.discriminatedUnion('kind', [
   gammaSchema,
   geometricSchema,
   empiricalSchema,
+  zipfSchema,
 ]);
 
 export type DistributionSpec = z.infer<typeof distributionSchema>;
 
 type LognormalSpec = z.infer<typeof lognormalSchema>;
 type EmpiricalSpec = z.infer<typeof empiricalSchema>;
+type ZipfSpec = z.infer<typeof zipfSchema>;
 
 /**
  * Creates a sampler that draws from `spec` using uniforms from `rng` (doubles in [0, 1)). The
@@ -150,7 +164,20 @@ export function createSampler(spec: DistributionSpec, rng: () => number): () => 
       return createGeometricSampler(spec.mean, rng);
     case 'empirical':
       return createEmpiricalSampler(spec, rng);
+    case 'zipf':
+      return createEmpiricalSampler(zipfTable(spec), rng);
   }
+}
+
+/** Returns the zipf distribution as an empirical table of the values 1..n and their weights k^-s. */
+function zipfTable(spec: ZipfSpec): EmpiricalSpec {
+  const values = new Array<number>(spec.n);
+  const weights = new Array<number>(spec.n);
+  for (let k = 1; k <= spec.n; k++) {
+    values[k - 1] = k;
+    weights[k - 1] = Math.pow(k, -spec.exponent);
+  }
+  return { kind: 'empirical', values, weights };
 }
 
 /** Returns the expected value of `spec`. */
@@ -178,6 +205,8 @@ export function distributionMean(spec: DistributionSpec): number {
       }
       return weightedSum / totalWeight;
     }
+    case 'zipf':
+      return distributionMean(zipfTable(spec));
   }
 }
 
@@ -204,6 +233,8 @@ export function distributionMinimum(spec: DistributionSpec): number {
       }
       return minimum;
     }
+    case 'zipf':
+      return 1;
   }
 }
 
@@ -226,6 +257,8 @@ export function describeDistribution(spec: DistributionSpec): string {
       return `geometric(mean=${spec.mean})`;
     case 'empirical':
       return describeEmpirical(spec);
+    case 'zipf':
+      return `zipf(n=${spec.n}, exponent=${spec.exponent})`;
   }
 }
 

@@ -55,6 +55,21 @@ export class QuantileHistogram {
     return lower + fraction * (this.valueAtRank(lowerRank + 1) - lower);
   }
 
+  /**
+   * Returns `points` values, the bucket floors at the quantiles (i + 0.5) / points for
+   * i = 0..points-1, by nearest rank without interpolation, so each is a value the histogram
+   * holds. Equal weights on them form an empirical distribution close to the recorded one.
+   */
+  quantileTable(points: number): number[] {
+    const table: number[] = [];
+    if (this.count === 0) return table;
+    for (let index = 0; index < points; index++) {
+      const rank = Math.min(this.count - 1, Math.floor(((index + 0.5) / points) * this.count));
+      table.push(this.valueAtRank(rank));
+    }
+    return table;
+  }
+
   // Returns the bucket floor of the value with 0-based rank `rank` in sorted order.
   private valueAtRank(rank: number): number {
     let seen = 0;

@@ -16,8 +16,8 @@ export class SessionInference {
 
   // Id of each session's latest request's last full block, mapped to the session.
   private readonly sessionByLastBlock = new Map<number, number>();
-  private readonly lastBlockBySession = new Map<number, number>();
-  private readonly lastArrivalBySession = new Map<number, number>();
+  // Latest request of each active session: arrival and last full block id (NaN when it had none).
+  private readonly latestBySession = new Map<number, { arrivalAt: number; lastBlock: number }>();
   // Sessions in the order of their latest request, for forgetting idle ones.
   private queueSessions: number[] = [];
   private queueArrivals: number[] = [];
@@ -43,22 +43,25 @@ export class SessionInference {
         break;
       }
     }
-    if (sessionId < 0) {
+    let latest = sessionId < 0 ? undefined : this.latestBySession.get(sessionId);
+    if (latest === undefined) {
       sessionId = this.sessionCount++;
+      latest = { arrivalAt, lastBlock: NaN };
+      this.latestBySession.set(sessionId, latest);
     } else {
-      this.sessionByLastBlock.delete(this.lastBlockBySession.get(sessionId)!);
-      this.lastBlockBySession.delete(sessionId);
+      this.sessionByLastBlock.delete(latest.lastBlock);
     }
 
+    latest.arrivalAt = arrivalAt;
+    latest.lastBlock = NaN;
     const fullBlocks = Math.min(Math.floor(inputTokens / this.blockTokens), blockCount);
     if (fullBlocks > 0) {
       const lastBlock = blockIds[fullBlocks - 1];
       const previousOwner = this.sessionByLastBlock.get(lastBlock);
-      if (previousOwner !== undefined) this.lastBlockBySession.delete(previousOwner);
+      if (previousOwner !== undefined) this.latestBySession.get(previousOwner)!.lastBlock = NaN;
       this.sessionByLastBlock.set(lastBlock, sessionId);
-      this.lastBlockBySession.set(sessionId, lastBlock);
+      latest.lastBlock = lastBlock;
     }
-    this.lastArrivalBySession.set(sessionId, arrivalAt);
     this.queueSessions.push(sessionId);
     this.queueArrivals.push(arrivalAt);
     return sessionId;
@@ -70,13 +73,10 @@ export class SessionInference {
       const sessionId = this.queueSessions[this.queueHead];
       const arrivalAt = this.queueArrivals[this.queueHead];
       this.queueHead++;
-      if (this.lastArrivalBySession.get(sessionId) !== arrivalAt) continue;
-      this.lastArrivalBySession.delete(sessionId);
-      const lastBlock = this.lastBlockBySession.get(sessionId);
-      if (lastBlock !== undefined) {
-        this.sessionByLastBlock.delete(lastBlock);
-        this.lastBlockBySession.delete(sessionId);
-      }
+      const latest = this.latestBySession.get(sessionId);
+      if (latest === undefined || latest.arrivalAt !== arrivalAt) continue;
+      this.latestBySession.delete(sessionId);
+      if (!Number.isNaN(latest.lastBlock)) this.sessionByLastBlock.delete(latest.lastBlock);
     }
     if (this.queueHead > 1024 && this.queueHead * 2 > this.queueSessions.length) {
       this.queueSessions = this.queueSessions.slice(this.queueHead);

@@ -12,6 +12,8 @@ export interface SessionTurn {
   previousArrivalAt: number;
   /** Elapsed time of the session's previous row in ns, or NaN when unknown or on its first row. */
   previousElapsedNs: number;
+  /** Prompt plus response tokens of the session's previous row, or 0 on its first row. */
+  previousContextTokens: number;
 }
 
 interface SessionEntry {
@@ -19,19 +21,23 @@ interface SessionEntry {
   turns: number;
   lastArrivalAt: number;
   lastElapsedNs: number;
+  lastContextTokens: number;
 }
+
+/** A session key: the trace's string id, or an integer id. Integers are cheaper map keys. */
+export type SessionKey = string | number;
 
 export class SessionTable {
   /** Sessions started so far, which is also the next session id. */
   sessionCount = 0;
 
-  private readonly entries = new Map<string, SessionEntry>();
+  private readonly entries = new Map<SessionKey, SessionEntry>();
   // Keys in the order of their rows, with each row's arrival, for expiring idle sessions. A key
   // appears once per row, and an entry is forgotten only when its latest row leaves the queue.
-  private queueKeys: string[] = [];
+  private queueKeys: SessionKey[] = [];
   private queueArrivals: number[] = [];
   private queueHead = 0;
-  private readonly result: SessionTurn = { sessionId: 0, turn: 0, previousArrivalAt: NaN, previousElapsedNs: NaN };
+  private readonly result: SessionTurn = { sessionId: 0, turn: 0, previousArrivalAt: NaN, previousElapsedNs: NaN, previousContextTokens: 0 };
 
   /** `sessionGapNs`: idle time after which a session is forgotten, in ns. */
   constructor(readonly sessionGapNs: number) {}
@@ -43,23 +49,26 @@ export class SessionTable {
 
   /**
    * Records a row of session `key` arriving at `arrivalAt` (ns, non-decreasing from call to call)
-   * with elapsed time `elapsedNs` (NaN when unknown), and returns its session id and turn.
+   * with elapsed time `elapsedNs` (NaN when unknown) and `contextTokens` of prompt and response,
+   * and returns its session id and turn. The returned object is reused by the next call.
    */
-  touch(key: string, arrivalAt: number, elapsedNs: number): SessionTurn {
+  touch(key: SessionKey, arrivalAt: number, elapsedNs: number, contextTokens = 0): SessionTurn {
     this.expire(arrivalAt);
     const result = this.result;
     let entry = this.entries.get(key);
     if (entry === undefined) {
-      entry = { sessionId: this.sessionCount++, turns: 0, lastArrivalAt: NaN, lastElapsedNs: NaN };
+      entry = { sessionId: this.sessionCount++, turns: 0, lastArrivalAt: NaN, lastElapsedNs: NaN, lastContextTokens: 0 };
       this.entries.set(key, entry);
     }
     result.sessionId = entry.sessionId;
     result.turn = entry.turns;
     result.previousArrivalAt = entry.lastArrivalAt;
     result.previousElapsedNs = entry.lastElapsedNs;
+    result.previousContextTokens = entry.lastContextTokens;
     entry.turns++;
     entry.lastArrivalAt = arrivalAt;
     entry.lastElapsedNs = elapsedNs;
+    entry.lastContextTokens = contextTokens;
     this.queueKeys.push(key);
     this.queueArrivals.push(arrivalAt);
     return result;
@@ -69,7 +78,7 @@ export class SessionTable {
    * Forgets sessions whose last row arrived more than the session gap before `now`, calling
    * `onEnd` with each one's id, turn count and key.
    */
-  expire(now: number, onEnd?: (sessionId: number, turns: number, key: string) => void): void {
+  expire(now: number, onEnd?: (sessionId: number, turns: number, key: SessionKey) => void): void {
     const limit = now - this.sessionGapNs;
     while (this.queueHead < this.queueKeys.length && this.queueArrivals[this.queueHead] < limit) {
       const key = this.queueKeys[this.queueHead];
@@ -90,7 +99,7 @@ export class SessionTable {
   }
 
   /** Forgets every session, calling `onEnd` for each, in the order they were started. */
-  endAll(onEnd?: (sessionId: number, turns: number, key: string) => void): void {
+  endAll(onEnd?: (sessionId: number, turns: number, key: SessionKey) => void): void {
     const remaining = [...this.entries].sort((a, b) => a[1].sessionId - b[1].sessionId);
     this.entries.clear();
     this.queueKeys = [];

@@ -14,6 +14,7 @@ import {
   describeDistribution,
   distributionMinimum,
   distributionSchema,
+  type DistributionSpec,
 } from './distributions.js';
 import { CounterRng, createRng, drawKey32, hash53 } from './random.js';
 import { reserveBlocks, type RequestRecord, type Workload } from './request.js';
@@ -28,6 +29,21 @@ const MAX_INT32 = 2 ** 31 - 1;
 const SYSTEM_PROMPT_SUBSTREAM = 0xffffffff;
 
 const INITIAL_SLOTS = 64;
+
+const systemPromptSchema = z.strictObject({
+  tokens: z.number().int().min(0).describe('tokens of this system prompt'),
+  weight: z.number().positive().default(1).describe('relative popularity: share of sessions that open with it (default 1)'),
+});
+
+const diurnalSchema = z
+  .strictObject({
+    hourlyWeights: z.array(z.number().nonnegative()).length(24).describe('relative session start rate in each hour of the day'),
+    startHour: z.number().int().min(0).max(23).default(0).describe('hour of the day at simulated time 0 (default 0)'),
+  })
+  .refine((spec) => spec.hourlyWeights.some((weight) => weight > 0), {
+    message: 'diurnal hourlyWeights must include at least one positive weight',
+    path: ['hourlyWeights'],
+  });
 
 const turnsSchema = distributionSchema.refine((spec) => distributionMinimum(spec) >= 1, {
   message: 'turns must be a distribution of values >= 1, such as geometric or constant',
@@ -86,6 +102,37 @@ export const syntheticWorkloadSchema = z.strictObject({
     .min(1)
     .default(131_072)
     .describe('a session ends before a later turn whose prompt plus response would exceed this many tokens (default 131072)'),
+  arrivalCv: z
+    .number()
+    .positive()
+    .optional()
+    .describe('coefficient of variation of the gaps between session starts, drawn from a gamma; 1 or absent is a Poisson process, above 1 is burstier'),
+  diurnal: diurnalSchema
+    .optional()
+    .describe('hourly rate curve: session starts per hour follow hourlyWeights, scaled so that their mean rate stays sessionRatePerSec'),
+  systemPrompts: z
+    .array(systemPromptSchema)
+    .min(1)
+    .optional()
+    .describe('several system prompts (prefix groups), each session opening with one drawn by weight; replaces systemPromptTokens'),
+  tenantWeights: z
+    .array(z.number().positive())
+    .min(1)
+    .optional()
+    .describe('one weight per tenant: each session belongs to tenant i with probability proportional to weight i (absent: one tenant)'),
+  firstPromptTokens: distributionSchema
+    .optional()
+    .describe("new user tokens of a session's first turn, at least 1 (absent: drawn like promptTokens)"),
+  turnInputTokens: distributionSchema
+    .optional()
+    .describe(
+      'whole prompt length of each turn after the first, history included; when set, prompts no longer grow by promptTokens, and each shares the previous context up to the shorter of the two',
+    ),
+  durationSec: z
+    .number()
+    .positive()
+    .optional()
+    .describe('no session starts and no turn arrives after this many seconds (absent: no limit)'),
 });
 
 /** A configuration as written in a file, with every field optional. */
@@ -121,13 +168,23 @@ export class SyntheticWorkload implements Workload {
   private readonly drawResponseTokens: () => number;
   private readonly drawThinkTimeSec: () => number;
   private readonly maxThinkTimeSec: number;
+  private readonly drawFirstPromptTokens: () => number;
+  private readonly drawTurnInputTokens: (() => number) | null;
   private readonly maxContextTokens: number;
-  private readonly systemPromptTokens: number;
   private readonly blockIdKey: number;
-  private readonly systemBlockIds: Float64Array;
+  // Tokens and full-block ids of each system prompt (prefix group).
+  private readonly groupTokens: number[];
+  private readonly systemBlockIds: Float64Array[];
+  private readonly drawGroup: (() => number) | null;
+  private readonly drawTenant: (() => number) | null;
+  private readonly diurnal: DiurnalClock | null;
+  private readonly endAt: number;
 
   private sessionsStarted = 0;
+  private startsEnded = false;
   private lastSessionArrivalAt = 0;
+  // Seconds of session-start time at the mean rate, mapped to simulated time by the diurnal curve.
+  private operationalTimeSec = 0;
 
   // Per-session state, indexed by slot. A slot is taken when a session starts and returned to the
   // free stack when its last turn is issued, so the arrays grow with the sessions in progress.
@@ -139,6 +196,8 @@ export class SyntheticWorkload implements Workload {
   private slotPromptDraws = new Uint32Array(INITIAL_SLOTS);
   private slotResponseDraws = new Uint32Array(INITIAL_SLOTS);
   private slotThinkDraws = new Uint32Array(INITIAL_SLOTS);
+  private slotGroup = new Int32Array(INITIAL_SLOTS);
+  private slotTenant = new Int32Array(INITIAL_SLOTS);
   private freeSlots = new Int32Array(INITIAL_SLOTS);
   private freeSlotCount = 0;
   private slotsInUse = 0;
@@ -154,10 +213,15 @@ export class SyntheticWorkload implements Workload {
     this.blockTokens = config.blockTokens;
     this.maxThinkTimeSec = config.maxThinkTimeSec;
     this.maxContextTokens = config.maxContextTokens;
-    this.systemPromptTokens = config.systemPromptTokens;
+    this.endAt = config.durationSec === undefined ? Infinity : Math.floor(config.durationSec * NS_PER_SEC);
 
     const meanGapSec = 1 / config.sessionRatePerSec;
-    this.drawSessionGapSec = createSampler({ kind: 'exponential', mean: meanGapSec }, createRng(seed, 'arrivals'));
+    const gapSpec: DistributionSpec =
+      config.arrivalCv === undefined || config.arrivalCv === 1
+        ? { kind: 'exponential', mean: meanGapSec }
+        : { kind: 'gamma', mean: meanGapSec, cv: config.arrivalCv };
+    this.drawSessionGapSec = createSampler(gapSpec, createRng(seed, 'arrivals'));
+    this.diurnal = config.diurnal === undefined ? null : new DiurnalClock(config.diurnal.hourlyWeights, config.diurnal.startHour);
     this.drawTurnCount = createSampler(config.turns, createRng(seed, 'turns'));
     this.promptRng = new CounterRng(seed, 'prompt-tokens');
     this.responseRng = new CounterRng(seed, 'response-tokens');
@@ -165,30 +229,58 @@ export class SyntheticWorkload implements Workload {
     this.drawPromptTokens = createSampler(config.promptTokens, this.promptRng.next);
     this.drawResponseTokens = createSampler(config.responseTokens, this.responseRng.next);
     this.drawThinkTimeSec = createSampler(config.thinkTimeSec, this.thinkRng.next);
+    // The first prompt draws from the same per-session stream, so adding it shifts no other draw.
+    this.drawFirstPromptTokens =
+      config.firstPromptTokens === undefined ? this.drawPromptTokens : createSampler(config.firstPromptTokens, this.promptRng.next);
+
+    this.drawTurnInputTokens = config.turnInputTokens === undefined ? null : createSampler(config.turnInputTokens, this.promptRng.next);
 
     this.blockIdKey = drawKey32(createRng(seed, 'block-ids'));
-    const systemBlockCount = Math.floor(config.systemPromptTokens / config.blockTokens);
-    this.systemBlockIds = new Float64Array(systemBlockCount);
-    for (let index = 0; index < systemBlockCount; index++) {
-      this.systemBlockIds[index] = hash53(this.blockIdKey, SYSTEM_PROMPT_SUBSTREAM, index, config.blockTokens);
-    }
+    const groups = config.systemPrompts ?? [{ tokens: config.systemPromptTokens, weight: 1 }];
+    this.groupTokens = groups.map((group) => group.tokens);
+    // Group g's blocks use substream 2^32 - 1 - g, above every session id, so group 0 keeps the
+    // ids of the single shared system prompt.
+    this.systemBlockIds = groups.map((group, groupIndex) => {
+      const ids = new Float64Array(Math.floor(group.tokens / config.blockTokens));
+      for (let index = 0; index < ids.length; index++) {
+        ids[index] = hash53(this.blockIdKey, SYSTEM_PROMPT_SUBSTREAM - groupIndex, index, config.blockTokens);
+      }
+      return ids;
+    });
+    this.drawGroup =
+      groups.length > 1 ? createIndexSampler(groups.map((group) => group.weight), createRng(seed, 'prefix-groups')) : null;
+    const tenantWeights = config.tenantWeights ?? [1];
+    this.drawTenant = tenantWeights.length > 1 ? createIndexSampler(tenantWeights, createRng(seed, 'tenants')) : null;
   }
 
   /** Writes the first turn of the next session into `out`; returns false once every session has started. */
   nextArrival(out: RequestRecord): boolean {
-    if (this.sessionsStarted === this.config.sessions) {
+    if (this.sessionsStarted === this.config.sessions || this.startsEnded) {
       return false;
     }
-    const gapNs = Math.ceil(this.drawSessionGapSec() * NS_PER_SEC);
-    const arrivalAt = this.lastSessionArrivalAt + gapNs;
+    const gapSec = this.drawSessionGapSec();
+    let arrivalAt: number;
+    if (this.diurnal === null) {
+      arrivalAt = this.lastSessionArrivalAt + Math.ceil(gapSec * NS_PER_SEC);
+    } else {
+      this.operationalTimeSec += gapSec;
+      arrivalAt = Math.max(this.lastSessionArrivalAt, Math.ceil(this.diurnal.toSimulatedSec(this.operationalTimeSec) * NS_PER_SEC));
+    }
     checkTime(arrivalAt);
+    if (arrivalAt > this.endAt) {
+      this.startsEnded = true;
+      return false;
+    }
     this.lastSessionArrivalAt = arrivalAt;
 
     const sessionId = this.sessionsStarted++;
     const slot = this.takeSlot(sessionId);
     this.slotTurnCount[slot] = Math.round(this.drawTurnCount());
     this.slotNextTurn[slot] = 0;
-    this.slotContextTokens[slot] = this.systemPromptTokens;
+    const group = this.drawGroup === null ? 0 : this.drawGroup();
+    this.slotGroup[slot] = group;
+    this.slotTenant[slot] = this.drawTenant === null ? 0 : this.drawTenant();
+    this.slotContextTokens[slot] = this.groupTokens[group];
     this.slotPromptDraws[slot] = 0;
     this.slotResponseDraws[slot] = 0;
     this.slotThinkDraws[slot] = 0;
@@ -221,6 +313,10 @@ export class SyntheticWorkload implements Workload {
     this.slotThinkDraws[slot] = this.thinkRng.counter;
     const arrivalAt = completedAt + Math.ceil(thinkTimeSec * NS_PER_SEC);
     checkTime(arrivalAt);
+    if (arrivalAt > this.endAt) {
+      this.releaseSlot(slot);
+      return false;
+    }
 
     if (!this.writeTurn(slot, arrivalAt, out)) {
       this.releaseSlot(slot);
@@ -241,7 +337,7 @@ export class SyntheticWorkload implements Workload {
       `responseTokens=${describeDistribution(config.responseTokens)}, ` +
       `thinkTimeSec=${describeDistribution(config.thinkTimeSec)}, maxThinkTimeSec=${config.maxThinkTimeSec}, ` +
       `systemPromptTokens=${config.systemPromptTokens}, blockTokens=${config.blockTokens}, ` +
-      `maxContextTokens=${config.maxContextTokens})`
+      `maxContextTokens=${config.maxContextTokens}${describeOptional(config)})`
     );
   }
 
@@ -255,7 +351,14 @@ export class SyntheticWorkload implements Workload {
 
     this.promptRng.substream = sessionId;
     this.promptRng.counter = this.slotPromptDraws[slot];
-    const newPromptTokens = Math.max(1, Math.round(this.drawPromptTokens()));
+    let inputTokens: number;
+    if (turn === 0) {
+      inputTokens = this.slotContextTokens[slot] + Math.max(1, Math.round(this.drawFirstPromptTokens()));
+    } else if (this.drawTurnInputTokens !== null) {
+      inputTokens = Math.max(1, Math.round(this.drawTurnInputTokens()));
+    } else {
+      inputTokens = this.slotContextTokens[slot] + Math.max(1, Math.round(this.drawPromptTokens()));
+    }
     this.slotPromptDraws[slot] = this.promptRng.counter;
 
     this.responseRng.substream = sessionId;
@@ -263,7 +366,6 @@ export class SyntheticWorkload implements Workload {
     const outputTokens = Math.max(1, Math.round(this.drawResponseTokens()));
     this.slotResponseDraws[slot] = this.responseRng.counter;
 
-    const inputTokens = this.slotContextTokens[slot] + newPromptTokens;
     const contextTokens = inputTokens + outputTokens;
     if (!Number.isSafeInteger(contextTokens)) {
       throw new RangeError(
@@ -279,8 +381,8 @@ export class SyntheticWorkload implements Workload {
     out.turn = turn;
     out.inputTokens = inputTokens;
     out.outputTokens = outputTokens;
-    out.tenant = 0;
-    this.writeBlockIds(sessionId, inputTokens, contextTokens, out);
+    out.tenant = this.slotTenant[slot];
+    this.writeBlockIds(sessionId, this.systemBlockIds[this.slotGroup[slot]], inputTokens, contextTokens, out);
 
     this.slotContextTokens[slot] = contextTokens;
     this.slotNextTurn[slot] = turn + 1;
@@ -296,19 +398,19 @@ export class SyntheticWorkload implements Workload {
    * hash(key, session, k, n), so a full block keeps its id from turn to turn while a partial tail
    * changes id as it fills. Full blocks of the system prompt carry ids shared by all sessions.
    */
-  private writeBlockIds(sessionId: number, inputTokens: number, contextTokens: number, out: RequestRecord): void {
+  private writeBlockIds(sessionId: number, systemBlockIds: Float64Array, inputTokens: number, contextTokens: number, out: RequestRecord): void {
     const blockTokens = this.blockTokens;
     const contextBlockCount = Math.ceil(contextTokens / blockTokens);
     const promptBlockCount = Math.ceil(inputTokens / blockTokens);
     reserveBlocks(out, contextBlockCount);
     const contextIds = out.contextBlockIds;
     const promptIds = out.promptBlockIds;
-    const systemBlockCount = this.systemBlockIds.length;
+    const systemBlockCount = systemBlockIds.length;
 
     for (let index = 0; index < contextBlockCount; index++) {
       const id =
         index < systemBlockCount
-          ? this.systemBlockIds[index]
+          ? systemBlockIds[index]
           : hash53(this.blockIdKey, sessionId, index, Math.min(blockTokens, contextTokens - index * blockTokens));
       contextIds[index] = id;
       promptIds[index] = id;
@@ -358,6 +460,8 @@ export class SyntheticWorkload implements Workload {
     this.slotPromptDraws = grow(this.slotPromptDraws, new Uint32Array(capacity));
     this.slotResponseDraws = grow(this.slotResponseDraws, new Uint32Array(capacity));
     this.slotThinkDraws = grow(this.slotThinkDraws, new Uint32Array(capacity));
+    this.slotGroup = grow(this.slotGroup, new Int32Array(capacity));
+    this.slotTenant = grow(this.slotTenant, new Int32Array(capacity));
     this.freeSlots = new Int32Array(capacity);
   }
 }
@@ -365,6 +469,62 @@ export class SyntheticWorkload implements Workload {
 function grow<T extends Int32Array | Uint32Array | Float64Array>(old: T, grown: T): T {
   grown.set(old);
   return grown;
+}
+
+// Formats the optional fields that are set, each as `, name=value`.
+function describeOptional(config: SyntheticWorkloadConfig): string {
+  let text = '';
+  if (config.arrivalCv !== undefined) text += `, arrivalCv=${config.arrivalCv}`;
+  if (config.diurnal !== undefined) text += `, diurnal(startHour=${config.diurnal.startHour}, hourlyWeights=[${config.diurnal.hourlyWeights.join(', ')}])`;
+  if (config.systemPrompts !== undefined) {
+    text += `, systemPrompts=[${config.systemPrompts.map((group) => `${group.tokens}x${group.weight}`).join(', ')}]`;
+  }
+  if (config.tenantWeights !== undefined) text += `, tenantWeights=[${config.tenantWeights.join(', ')}]`;
+  if (config.firstPromptTokens !== undefined) text += `, firstPromptTokens=${describeDistribution(config.firstPromptTokens)}`;
+  if (config.turnInputTokens !== undefined) text += `, turnInputTokens=${describeDistribution(config.turnInputTokens)}`;
+  if (config.durationSec !== undefined) text += `, durationSec=${config.durationSec}`;
+  return text;
+}
+
+/** Returns a sampler of indices 0..n-1 drawn with probability proportional to `weights`. */
+function createIndexSampler(weights: readonly number[], rng: () => number): () => number {
+  return createSampler({ kind: 'empirical', values: weights.map((_weight, index) => index), weights: [...weights] }, rng);
+}
+
+const SEC_PER_HOUR = 3600;
+const SEC_PER_DAY = 86_400;
+
+/**
+ * A piecewise-constant daily rate curve. Session starts are drawn in operational time, where the
+ * rate is constant, and mapped to simulated time by inverting the cumulative rate
+ * Lambda(t) = integral of w(hour of day at s) ds over [0, t], with the hourly weights w scaled to
+ * mean 1. Any renewal process of gaps (Poisson or gamma) keeps its shape within each hour.
+ */
+class DiurnalClock {
+  private readonly hourRates: number[];
+
+  constructor(
+    hourlyWeights: readonly number[],
+    private readonly startHour: number,
+  ) {
+    const total = hourlyWeights.reduce((sum, weight) => sum + weight, 0);
+    this.hourRates = hourlyWeights.map((weight) => (weight * 24) / total);
+  }
+
+  /** Returns the simulated second at which the cumulative rate reaches `operationalSec`. */
+  toSimulatedSec(operationalSec: number): number {
+    const days = Math.floor(operationalSec / SEC_PER_DAY);
+    let remaining = operationalSec - days * SEC_PER_DAY;
+    const startHour = Math.floor(this.startHour);
+    for (let offset = 0; offset < 24; offset++) {
+      const rate = this.hourRates[(startHour + offset) % 24];
+      const mass = rate * SEC_PER_HOUR;
+      if (rate > 0 && remaining < mass) return days * SEC_PER_DAY + offset * SEC_PER_HOUR + remaining / rate;
+      remaining -= mass;
+    }
+    // Rounding left a remainder past the last hour with a positive rate.
+    return (days + 1) * SEC_PER_DAY;
+  }
 }
 
 function checkTime(instantNs: number): void {
@@ -392,7 +552,15 @@ function parseSyntheticConfig(input: SyntheticWorkloadInput): SyntheticWorkloadC
     throw new SyntheticConfigError(`invalid synthetic workload configuration: field ${field}: ${issue.message}${receivedText}`);
   }
   const { kind: _kind, ...config } = result.data;
-  if (config.systemPromptTokens >= config.maxContextTokens) {
+  if (config.systemPrompts !== undefined) {
+    config.systemPrompts.forEach((group, index) => {
+      if (group.tokens >= config.maxContextTokens) {
+        throw new SyntheticConfigError(
+          `invalid synthetic workload configuration: field systemPrompts.${index}.tokens is ${group.tokens}, expected fewer than maxContextTokens (${config.maxContextTokens})`,
+        );
+      }
+    });
+  } else if (config.systemPromptTokens >= config.maxContextTokens) {
     throw new SyntheticConfigError(
       `invalid synthetic workload configuration: field systemPromptTokens is ${config.systemPromptTokens}, expected fewer than maxContextTokens (${config.maxContextTokens})`,
     );

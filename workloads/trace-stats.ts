@@ -80,12 +80,23 @@ export interface TraceStatsOptions {
   sessionGapSec?: number;
 }
 
-/** Per-turn quantities that `fitWorkload` uses, collected in the same pass. */
+/** The distributions behind the statistics, and per-turn ones that `fitWorkload` uses. */
 export interface TurnHistograms {
+  /** Input and output tokens of every request. */
+  inputTokens: QuantileHistogram;
+  outputTokens: QuantileHistogram;
+  /** Turns of each session. */
+  turnsPerSession: QuantileHistogram;
+  /** Think times in ms. */
+  thinkTimeMs: QuantileHistogram;
   /** New tokens of a session's first prompt. */
   firstInputTokens: QuantileHistogram;
   /** Tokens a later prompt adds to the session's previous prompt and response (negative values count as 0). */
   addedInputTokens: QuantileHistogram;
+  /** Input tokens of turns after the first. */
+  laterInputTokens: QuantileHistogram;
+  /** Later turns whose prompt is shorter than the session's previous prompt and response. */
+  shrinkingTurns: number;
 }
 
 /** Streams `reader` to its end and returns its statistics; the reader is closed. */
@@ -101,18 +112,22 @@ export function collectTraceStats(reader: TraceReader, options: TraceStatsOption
   const output = new QuantileHistogram();
   const turnCounts = new QuantileHistogram();
   const thinkMs = new QuantileHistogram();
-  const turns: TurnHistograms = { firstInputTokens: new QuantileHistogram(), addedInputTokens: new QuantileHistogram() };
+  const turns: TurnHistograms = {
+    inputTokens: input,
+    outputTokens: output,
+    turnsPerSession: turnCounts,
+    thinkTimeMs: thinkMs,
+    firstInputTokens: new QuantileHistogram(),
+    addedInputTokens: new QuantileHistogram(),
+    laterInputTokens: new QuantileHistogram(),
+    shrinkingTurns: 0,
+  };
   const gaps = new RunningMoments();
   const sessionGaps = new RunningMoments();
   const blocks = new BlockIdSet();
   const sessions = new SessionTable(sessionGapNs);
   const inference = !reader.hasSessions && options.recordedBlockIds ? new SessionInference(reader.blockTokens, sessionGapNs) : null;
-  // Prompt and response tokens of each active session's latest turn, by session key.
-  const lastContext = new Map<string, number>();
-  const endSession = (_sessionId: number, turnCount: number, key: string) => {
-    lastContext.delete(key);
-    turnCounts.record(turnCount);
-  };
+  const endSession = (_sessionId: number, turnCount: number) => turnCounts.record(turnCount);
 
   let requests = 0;
   let firstArrivalAt = NaN;
@@ -150,9 +165,8 @@ export function collectTraceStats(reader: TraceReader, options: TraceStatsOption
         continue;
       }
 
-      const key = String(sessionId);
       sessions.expire(arrivalAt, endSession);
-      const turn = sessions.touch(key, arrivalAt, reader.elapsedNs);
+      const turn = sessions.touch(sessionId, arrivalAt, reader.elapsedNs, record.inputTokens + record.outputTokens);
       if (turn.turn === 0) {
         if (!Number.isNaN(lastSessionStartAt)) sessionGaps.add((arrivalAt - lastSessionStartAt) / NS_PER_SEC);
         lastSessionStartAt = arrivalAt;
@@ -162,9 +176,11 @@ export function collectTraceStats(reader: TraceReader, options: TraceStatsOption
         const thinkNs = arrivalAt - turn.previousArrivalAt - elapsedNs;
         if (thinkNs < 0) negativeThinkTimes++;
         thinkMs.record(Math.max(0, thinkNs) / NS_PER_MS);
-        turns.addedInputTokens.record(Math.max(0, record.inputTokens - (lastContext.get(key) ?? 0)));
+        const addedTokens = record.inputTokens - turn.previousContextTokens;
+        if (addedTokens < 0) turns.shrinkingTurns++;
+        turns.addedInputTokens.record(Math.max(0, addedTokens));
+        turns.laterInputTokens.record(record.inputTokens);
       }
-      lastContext.set(key, record.inputTokens + record.outputTokens);
     }
   } finally {
     reader.close();

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { AZURE_DEFAULT_BLOCK_TOKENS, AzureTraceReader } from './azure.js';
 import { BURSTGPT_DEFAULT_BLOCK_TOKENS, BurstGptTraceReader, DEFAULT_SESSION_GAP_SEC } from './burstgpt.js';
 import { KvtierTraceReader } from './kvtier-trace.js';
-import { TraceError } from './line-reader.js';
+import { LineReader, TraceError } from './line-reader.js';
 import { MooncakeTraceReader } from './mooncake.js';
 import { ClosedLoopReplay, OpenLoopTrace, type TraceReader } from './trace-replay.js';
 import type { Workload } from './request.js';
@@ -23,6 +23,32 @@ export interface OpenTraceOptions {
   skipBadLines?: boolean;
   /** Seed of the block ids kvtier assigns to traces without them. */
   seed?: number | string;
+}
+
+/** Whether the trace format records block ids (otherwise kvtier assigns them from token counts). */
+export function recordsBlockIds(format: TraceFormat): boolean {
+  return format === 'mooncake' || format === 'kvtier';
+}
+
+/**
+ * Guesses the format of the trace at `path` from its first line: a kvtier header, another JSON
+ * object (Mooncake), or a CSV header naming Azure's or BurstGPT's columns. Throws `TraceError`
+ * when the first line matches none of them.
+ */
+export function detectTraceFormat(path: string): TraceFormat {
+  const reader = new LineReader(path);
+  const first = reader.next() ?? '';
+  reader.close();
+  const line = first.trim();
+  if (line.startsWith('{')) return line.includes('"kvtier-trace"') ? 'kvtier' : 'mooncake';
+  if (line.includes('ContextTokens')) return 'azure';
+  if (line.includes('Request tokens')) return 'burstgpt';
+  throw new TraceError(
+    path,
+    1,
+    undefined,
+    `cannot tell the trace format from the first line ${JSON.stringify(first.slice(0, 60))}; give the format (${TRACE_FORMATS.join(', ')})`,
+  );
 }
 
 /** Opens `path` as a trace of `format`; throws `TraceError` when the file cannot be read. */

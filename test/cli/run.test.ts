@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -117,6 +117,23 @@ describe('kvtier run', () => {
     expect(result.stderr).toContain('line 2');
     expect(result.stderr).toContain('output_length');
     expect(existsSync(out)).toBe(false);
+  });
+
+  it('writes partial results on Ctrl-C', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'kvtier-interrupted-'));
+    // A million sessions run for minutes, so the signal arrives mid-run.
+    const child = spawn(process.execPath, [cli, 'run', '--sessions', '1000000', '--out', out, '--quiet'], { cwd: root });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    child.kill('SIGINT');
+    const status = await new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    expect(status, stderr).toBe(130);
+    expect(stderr).toContain('partial results');
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(summary.partial).toBe(true);
+    expect(summary.requests.completed).toBeGreaterThan(0);
+    expect(summary.requests.completed).toBeLessThan(5_000_000);
   });
 
   it('exits 2 on an unknown option', () => {

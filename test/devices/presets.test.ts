@@ -4,7 +4,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { Operation } from '../../devices/device.js';
-import { DEVICE_PRESETS, getDevicePreset, predictIops } from '../../devices/presets.js';
+import { fileURLToPath } from 'node:url';
+import { DEVICE_PRESETS, getDevicePreset, getStorageDevice, predictIops } from '../../devices/presets.js';
 import { runClosedLoop } from './closed-loop.js';
 
 // Datasheet figures, decimal units:
@@ -30,7 +31,8 @@ function relativeError(measured: number, expected: number): number {
 
 describe('NVMe presets reproduce their datasheets', () => {
   it('every NVMe preset has a datasheet row here', () => {
-    const nvme = DEVICE_PRESETS.filter((preset) => preset.kind === 'nvme').map((preset) => preset.name);
+    // Fitted presets carry a profile and are checked against their fio measurements instead.
+    const nvme = DEVICE_PRESETS.filter((preset) => preset.kind === 'nvme' && preset.profile === undefined).map((preset) => preset.name);
     expect(nvme.sort()).toEqual(DATASHEETS.map((row) => row.name).sort());
   });
 
@@ -109,8 +111,8 @@ describe('DEVICE_PRESETS', () => {
     expect(new Set(names).size).toBe(names.length);
   });
 
-  it('NVMe presets state their capacity', () => {
-    for (const preset of DEVICE_PRESETS.filter((candidate) => candidate.kind === 'nvme')) {
+  it('datasheet NVMe presets state their capacity', () => {
+    for (const preset of DEVICE_PRESETS.filter((candidate) => candidate.kind === 'nvme' && candidate.profile === undefined)) {
       expect(preset.capacityBytes, preset.name).toBeGreaterThan(1e12);
     }
   });
@@ -133,5 +135,37 @@ describe('getDevicePreset', () => {
     } catch (error) {
       expect((error as { code?: string }).code).toBe('ERR_KVTIER_INPUT');
     }
+  });
+});
+
+describe('fitted presets', () => {
+  it('load their profiles', () => {
+    for (const name of ['sabrent-rocket4plus-2tb', 'local-virtio']) {
+      const preset = getDevicePreset(name);
+      expect(preset.kind).toBe('nvme');
+      expect(preset.profile?.name).toBe(name);
+    }
+  });
+
+  it('sabrent-rocket4plus-2tb has its datasheet bandwidths', () => {
+    const preset = getDevicePreset('sabrent-rocket4plus-2tb');
+    expect(preset.read.bytesPerSec).toBe(7.1e9);
+    expect(preset.write.bytesPerSec).toBe(6.6e9);
+    expect(preset.capacityBytes).toBe(2e12);
+  });
+});
+
+describe('getStorageDevice', () => {
+  it('loads a profile path', () => {
+    const path = fileURLToPath(new URL('../../devices/profiles/local-virtio.json', import.meta.url));
+    expect(getStorageDevice(path).profile?.name).toBe('local-virtio');
+  });
+
+  it('names a missing profile file', () => {
+    expect(() => getStorageDevice('/nonexistent/drive.json')).toThrow(/cannot read NVMe profile \/nonexistent\/drive\.json/);
+  });
+
+  it('passes preset names through', () => {
+    expect(getStorageDevice('pm9a3').name).toBe('pm9a3');
   });
 });

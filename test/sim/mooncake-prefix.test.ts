@@ -1,0 +1,109 @@
+// KV-aware policies over the blocks of the real Mooncake conversation trace (kvcache-ai/Mooncake,
+// Apache-2.0), replayed block by block through a one-tier KvStore as in mooncake-lru.test.ts, but
+// with the facts that the simulator gives policies: each block's position, the block before it and,
+// for the offline optimum, the index of its next request. A request's usable prefix is the run of
+// leading blocks present when it arrives; its usable tokens are that many blocks of 512 tokens,
+// capped at the request's input length.
+
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parsePolicySpec } from '../../policies/registry.js';
+import { KvStore } from '../../sim/kv-store.js';
+import { forEachMooncakeRequest } from '../../workloads/mooncake.js';
+
+const tracePath = fileURLToPath(new URL('../../workloads/data/mooncake_conversation_trace.jsonl', import.meta.url));
+const BLOCK_TOKENS = 512;
+
+interface Counts {
+  usableBlocks: number;
+  usableTokens: number;
+  hitsAnyPosition: number;
+}
+
+/** Next-request index of every block access, in trace order, or Infinity when none follows. */
+function nextAccessIndexes(): Float64Array {
+  const ids: number[] = [];
+  forEachMooncakeRequest(tracePath, (record) => {
+    for (let i = 0; i < record.promptBlockCount; i++) ids.push(record.promptBlockIds[i]);
+  });
+  const next = new Float64Array(ids.length);
+  const seen = new Map<number, number>();
+  for (let index = ids.length - 1; index >= 0; index--) {
+    next[index] = seen.get(ids[index]) ?? Number.POSITIVE_INFINITY;
+    seen.set(ids[index], index);
+  }
+  return next;
+}
+
+function replay(policy: string, capacityBlocks: number, nextAccess: Float64Array): Counts {
+  const store = new KvStore(
+    [{ name: 'gpu', capacity: capacityBlocks, policy: parsePolicySpec(policy), writeMode: 'write-back', writeSelectiveHits: 2, exclusive: false }],
+    { bytesPerToken: 1, unitSizes: true },
+  );
+  const access = store.access;
+  const counts: Counts = { usableBlocks: 0, usableTokens: 0, hitsAnyPosition: 0 };
+  let accessIndex = 0;
+  forEachMooncakeRequest(tracePath, (record) => {
+    const ids = record.promptBlockIds;
+    let usable = 0;
+    let inPrefix = true;
+    for (let i = 0; i < record.promptBlockCount; i++) {
+      const present = store.find(ids[i]) >= 0;
+      if (present) counts.hitsAnyPosition++;
+      if (present && inPrefix) usable++;
+      else inPrefix = false;
+    }
+    counts.usableBlocks += usable;
+    counts.usableTokens += Math.min(usable * BLOCK_TOKENS, record.inputTokens);
+    for (let i = 0; i < record.promptBlockCount; i++) {
+      access.position = i;
+      access.accessIndex = accessIndex;
+      access.nextAccessIndex = nextAccess[accessIndex];
+      accessIndex++;
+      store.touch(ids[i], BLOCK_TOKENS, -1, i > 0 ? ids[i - 1] : Number.NaN);
+    }
+  });
+  return counts;
+}
+
+// LRU's usable tokens are the reference of mooncake-lru.test.ts (prefix_hit_tokens in
+// test/fixtures/reference/mooncake-conversation-lru.csv, computed outside kvtier). The prefix-lru
+// figures are kvtier's own results, kept as regression values.
+const CASES = [
+  { capacityBlocks: 1000, lruTokens: 6_567_267, prefixLruTokens: 6_575_459 },
+  { capacityBlocks: 4000, lruTokens: 12_661_792, prefixLruTokens: 12_772_896 },
+  { capacityBlocks: 16000, lruTokens: 38_777_859, prefixLruTokens: 38_785_539 },
+];
+
+describe('KV-aware policies over the Mooncake conversation trace', () => {
+  let nextAccess: Float64Array;
+  beforeAll(() => {
+    nextAccess = nextAccessIndexes();
+  });
+
+  for (const { capacityBlocks, lruTokens, prefixLruTokens } of CASES) {
+    it(`prefix-lru beats lru at ${capacityBlocks} blocks`, () => {
+      const lru = replay('lru', capacityBlocks, nextAccess);
+      const prefixLru = replay('prefix-lru', capacityBlocks, nextAccess);
+      expect(lru.usableTokens).toBe(lruTokens);
+      expect(prefixLru.usableTokens).toBe(prefixLruTokens);
+      expect(prefixLru.usableTokens).toBeGreaterThan(lru.usableTokens);
+      // LRU strands blocks behind an evicted head; prefix-aware LRU keeps every present block usable.
+      expect(lru.hitsAnyPosition).toBeGreaterThan(lru.usableBlocks);
+      expect(prefixLru.hitsAnyPosition).toBe(prefixLru.usableBlocks);
+    });
+  }
+
+  it('optimal-prefix bounds every policy at 4000 blocks', () => {
+    const optimal = replay('optimal-prefix', 4000, nextAccess);
+    expect(optimal.hitsAnyPosition).toBe(optimal.usableBlocks);
+    for (const policy of ['lru', 'prefix-lru', 'think-time', 'recompute-cost', 'belady', 's3fifo']) {
+      expect(replay(policy, 4000, nextAccess).usableTokens, policy).toBeLessThanOrEqual(optimal.usableTokens);
+    }
+  });
+
+  it('recompute-cost keeps only usable blocks', () => {
+    const counts = replay('recompute-cost', 4000, nextAccess);
+    expect(counts.hitsAnyPosition).toBe(counts.usableBlocks);
+  });
+});
