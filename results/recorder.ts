@@ -45,6 +45,8 @@ export class RunRecorder {
   readonly usedTokens = new Float64Array(3);
   /** Prompt blocks found in each tier (the fastest tier holding them), used or not. */
   readonly presentBlocks = new Float64Array(3);
+  /** Prompt blocks found in no tier. */
+  absentBlocks = 0;
   /** Present blocks not used: after the first missing block, or recomputed because loading was slower. */
   presentUnusedBlocks = 0;
   presentUnusedTokens = 0;

@@ -80,6 +80,9 @@ export class KvStore {
   readonly demotedBlocks: Float64Array;
   /** Blocks that left the last copy in the store, by the tier they left last. */
   readonly droppedBlocks: Float64Array;
+  /** Blocks ever given a handle, and of those, blocks the GPU tier did not admit when touched. */
+  createdBlocks = 0;
+  unadmittedBlocks = 0;
   /** Blocks offered to each tier from above that its admission policy rejected. */
   readonly rejectedBlocks: Float64Array;
 
@@ -111,6 +114,8 @@ export class KvStore {
   private nextAccess = new Float64Array(0);
   private residency = new Uint8Array(0);
   private busy = new Uint8Array(0);
+  // Tier a block was last evicted from while a touch held it, or -1.
+  private pendingDrop = new Int8Array(0);
   private freeHandles = new Int32Array(0);
   private freeCount = 0;
 
@@ -203,7 +208,14 @@ export class KvStore {
 
     this.currentHandle = -1;
     this.busy[handle] = 0;
-    if (this.residency[handle] === 0) this.release(handle);
+    if (this.residency[handle] === 0) {
+      // A block evicted everywhere while it was being touched was dropped; one no tier took was not admitted.
+      const droppedFrom = this.pendingDrop[handle];
+      if (droppedFrom >= 0) this.droppedBlocks[droppedFrom]++;
+      else this.unadmittedBlocks++;
+      this.release(handle);
+    }
+    this.pendingDrop[handle] = -1;
   }
 
   // Completes `access` for the requested block and keeps its facts for later demotions.
@@ -323,8 +335,13 @@ export class KvStore {
       if (this.insertInto(below, handle, tier)) this.demotedBlocks[tier]++;
     }
     if (this.residency[handle] === 0) {
-      this.droppedBlocks[tier]++;
-      if (this.busy[handle] === 0) this.release(handle);
+      if (this.busy[handle] === 0) {
+        this.droppedBlocks[tier]++;
+        this.release(handle);
+      } else {
+        // Counted when the touch that holds the block ends, if no tier took it back meanwhile.
+        this.pendingDrop[handle] = tier;
+      }
     }
   }
 
@@ -336,6 +353,7 @@ export class KvStore {
       if (this.handleCount === this.handleCapacity) this.growHandles(this.handleCapacity * 2);
       handle = this.handleCount++;
     }
+    this.createdBlocks++;
     this.keys[handle] = id;
     this.tokens[handle] = tokens;
     this.sizes[handle] = this.blockSize(tokens);
@@ -369,6 +387,9 @@ export class KvStore {
     this.nextAccess = grow(this.nextAccess, (n) => new Float64Array(n));
     this.residency = grow(this.residency, (n) => new Uint8Array(n));
     this.busy = grow(this.busy, (n) => new Uint8Array(n));
+    const pendingDrop = new Int8Array(capacity).fill(-1);
+    pendingDrop.set(this.pendingDrop);
+    this.pendingDrop = pendingDrop;
     this.freeHandles = grow(this.freeHandles, (n) => new Int32Array(n));
     this.handleCapacity = capacity;
     for (const tier of this.tiers) tier.grow(capacity);

@@ -303,8 +303,9 @@ export class Simulator {
           recorder.presentUnusedBlocks++;
           recorder.presentUnusedTokens += tokensOfBlock(i, inputTokens, blockTokens);
         }
-      } else if (usable === blockCount) {
-        usable = i;
+      } else {
+        recorder.absentBlocks++;
+        if (usable === blockCount) usable = i;
       }
       sources[i] = i < usable ? tier : -1;
     }
