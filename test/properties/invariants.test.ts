@@ -110,7 +110,9 @@ const scenarioArbitrary = fc.record({
   ssdDevice: fc.constantFrom('pblaze7-7a40', 'd5-p5336', 'pm9a3'),
 });
 
-function scenarioOf(parameters: fc.RecordValue<typeof scenarioArbitrary extends fc.Arbitrary<infer T> ? T : never>) {
+type ScenarioParameters = typeof scenarioArbitrary extends fc.Arbitrary<infer T> ? T : never;
+
+function scenarioOf(parameters: ScenarioParameters) {
   const gb = (value: number | 'auto') => (value === 'auto' ? 'auto' : value * 1e9);
   return parseScenario(
     mergeScenario(DEFAULT_SCENARIO, {
