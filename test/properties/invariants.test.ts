@@ -97,7 +97,7 @@ const scenarioArbitrary = fc.record({
   sessions: fc.integer({ min: 1, max: 8 }),
   sessionRatePerSec: fc.constantFrom(0.5, 5, 50),
   systemPromptTokens: fc.integer({ min: 0, max: 3000 }),
-  gpuGB: fc.constantFrom('auto', 0.2, 1, 4),
+  gpuGB: fc.constantFrom<number | 'auto'>('auto', 0.2, 1, 4),
   dramGB: fc.constantFrom(0, 0.5, 2, 16),
   ssdGB: fc.constantFrom(0, 1, 4, 100),
   gpuPolicy: fc.constantFrom(...POLICIES),
