@@ -89,11 +89,6 @@ const STATE_LOADING = 2;
 const STATE_READY = 3;
 const STATE_DECODING = 4;
 
-const IN_STEP_NONE = 0;
-const IN_STEP_PREFILL_PART = 1;
-const IN_STEP_PREFILL_LAST = 2;
-const IN_STEP_DECODE = 3;
-
 // Marks a usable block below the GPU that the load rule chose to recompute.
 const RECOMPUTED = -2;
 
@@ -112,7 +107,6 @@ export class Simulator {
   private blockSources: Int8Array[] = [];
   private freeSlots: number[] = [];
   private state = new Uint8Array(0);
-  private inStep = new Uint8Array(0);
   private ttftSource = new Uint8Array(0);
   private arrivalAt = new Float64Array(0);
   private admittedAt = new Float64Array(0);
@@ -122,7 +116,6 @@ export class Simulator {
   private firstStepAt = new Float64Array(0);
   private loadStallNs = new Float64Array(0);
   private firstTokenAt = new Float64Array(0);
-  private generated = new Int32Array(0);
   private reservedBytes = new Float64Array(0);
   private usedTokens = new Int32Array(0);
   private prefilledTokens = new Int32Array(0);
@@ -134,8 +127,21 @@ export class Simulator {
   private waitingHead = 0;
   private waitingCount = 0;
 
-  private running: Int32Array;
   private runningCount = 0;
+  // Requests ready to prefill, in the order they became ready (a ring buffer), and the prefills of
+  // the current step.
+  private readyQueue = new Int32Array(256);
+  private readyHead = 0;
+  private readyCount = 0;
+  private readonly stepPrefillSlots: Int32Array;
+  private stepPrefillCount = 0;
+  // Decoding requests: their count, their total context tokens, and their completions keyed by
+  // the step that emits their last token.
+  private decodeCount = 0;
+  private decodeContextTokens = 0;
+  private stepDecodeCount = 0;
+  private finishedSteps = 0;
+  private readonly completions = new EventQueue();
   private reservedTotal = 0;
   private stepActive = false;
   private stepStartAt = 0;
@@ -166,7 +172,7 @@ export class Simulator {
     this.store = options.store;
     this.blockTokens = options.workload.blockTokens;
     this.layerwise = options.overlap === 'layerwise';
-    this.running = new Int32Array(options.maxBatchRequests);
+    this.stepPrefillSlots = new Int32Array(options.maxBatchRequests);
     const ssdTier = options.tierKinds.indexOf(2);
     this.ssdDevice = ssdTier >= 0 ? options.tierDevices[ssdTier] : null;
     if (options.timeSeries !== null) this.nextSampleAt = SAMPLE_INTERVAL_NS;
@@ -209,7 +215,7 @@ export class Simulator {
           this.enqueue(slot);
           break;
         case EVENT_LOAD_DONE:
-          this.state[slot] = STATE_READY;
+          this.markReady(slot);
           break;
         case EVENT_STEP_DONE:
           this.finishStep();
@@ -268,7 +274,7 @@ export class Simulator {
       this.reservedBytes[slot] = needBytes;
       this.reservedTotal += needBytes;
       if (this.options.dynamicGpuCache) this.store.setTierCapacity(0, Math.max(0, budget - this.reservedTotal));
-      this.running[this.runningCount++] = slot;
+      this.runningCount++;
       this.admit(slot);
     }
     if (!this.stepActive) this.startStep();
@@ -353,7 +359,7 @@ export class Simulator {
       this.state[slot] = STATE_LOADING;
       this.events.push(readyAt, EVENT_LOAD_DONE, slot);
     } else {
-      this.state[slot] = STATE_READY;
+      this.markReady(slot);
     }
   }
 
@@ -438,26 +444,21 @@ export class Simulator {
   }
 
   // Starts one GPU step over the requests ready to prefill and those decoding, if there are any.
+  // Decoding requests are not visited: the step needs only their count and total context, which
+  // are kept up to date as requests start and stop decoding.
   private startStep(): void {
     const compute = this.options.compute;
     const chunkTokens = this.options.chunkTokens;
-    let decodeCount = 0;
-    let decodeContextTokens = 0;
-    for (let i = 0; i < this.runningCount; i++) {
-      const slot = this.running[i];
-      if (this.state[slot] !== STATE_DECODING) continue;
-      decodeCount++;
-      decodeContextTokens += this.records[slot].inputTokens + this.generated[slot];
-      this.inStep[slot] = IN_STEP_DECODE;
-    }
+    const decodeCount = this.decodeCount;
 
-    // Prefill in admission order within the token budget, decode tokens counted first.
+    // Prefill in the order requests became ready, within the token budget, decode tokens first.
     let tokenBudget = chunkTokens > 0 ? chunkTokens - decodeCount : Infinity;
     let prefillNs = 0;
     let loadBoundEndAt = 0;
-    for (let i = 0; i < this.runningCount && tokenBudget > 0; i++) {
-      const slot = this.running[i];
-      if (this.state[slot] !== STATE_READY) continue;
+    this.stepPrefillCount = 0;
+    const mask = this.readyQueue.length - 1;
+    for (let i = 0; i < this.readyCount && tokenBudget > 0; i++) {
+      const slot = this.readyQueue[(this.readyHead + i) & mask];
       const record = this.records[slot];
       const cachedTokens = this.usedTokens[slot];
       const remaining = Math.max(1, record.inputTokens - cachedTokens) - this.prefilledTokens[slot];
@@ -467,7 +468,7 @@ export class Simulator {
       prefillNs += chunkNs;
       this.recorder.prefillTokens += chunk;
       this.stepChunkTokens[slot] = chunk;
-      this.inStep[slot] = chunk === remaining ? IN_STEP_PREFILL_LAST : IN_STEP_PREFILL_PART;
+      this.stepPrefillSlots[this.stepPrefillCount++] = slot;
       if (this.firstStepAt[slot] < 0) this.firstStepAt[slot] = this.now;
       // Layer-wise: the last layer's compute starts once the last layer's KV has arrived.
       if (this.layerwise && this.loadDoneAt[slot] > this.now) {
@@ -477,8 +478,9 @@ export class Simulator {
     }
     if (prefillNs === 0 && decodeCount === 0) return;
 
-    let stepNs = prefillNs + compute.decodeStepNs(decodeCount, decodeContextTokens);
+    let stepNs = prefillNs + compute.decodeStepNs(decodeCount, this.decodeContextTokens);
     if (stepNs < 1) stepNs = 1;
+    this.stepDecodeCount = decodeCount;
     this.stepActive = true;
     this.stepStartAt = this.now;
     this.stepComputeEndAt = this.now + stepNs;
@@ -487,36 +489,59 @@ export class Simulator {
     this.events.push(endAt, EVENT_STEP_DONE, 0);
   }
 
-  // Emits first tokens for requests whose prefill finished and one token for each decoding
-  // request, then completes requests that have generated all their tokens.
+  // Ends a step: every decoding request in it gains a token, requests whose prefill finished emit
+  // their first token, and requests that reach their last token complete.
   private finishStep(): void {
     this.stepActive = false;
     const stepNs = this.now - this.stepStartAt;
     this.recorder.gpuBusyNs += stepNs;
     if (stepNs > this.recorder.maxStepNs) this.recorder.maxStepNs = stepNs;
+    const step = ++this.finishedSteps;
+    this.recorder.decodeTokens += this.stepDecodeCount;
+    this.decodeContextTokens += this.stepDecodeCount;
+
     const stallNs = this.now - this.stepComputeEndAt;
-    let kept = 0;
-    for (let i = 0; i < this.runningCount; i++) {
-      const slot = this.running[i];
-      const inStep = this.inStep[slot];
-      this.inStep[slot] = IN_STEP_NONE;
-      if (inStep === IN_STEP_PREFILL_PART || inStep === IN_STEP_PREFILL_LAST) {
-        this.prefilledTokens[slot] += this.stepChunkTokens[slot];
-        if (stallNs > 0 && this.loadDoneAt[slot] > this.stepStartAt) this.loadStallNs[slot] += stallNs;
-      }
-      if (inStep === IN_STEP_PREFILL_LAST) {
-        this.emitFirstToken(slot);
-      } else if (inStep === IN_STEP_DECODE) {
-        this.generated[slot]++;
-        this.recorder.decodeTokens++;
-      }
-      if ((inStep === IN_STEP_PREFILL_LAST || inStep === IN_STEP_DECODE) && this.generated[slot] >= this.records[slot].outputTokens) {
+    const mask = this.readyQueue.length - 1;
+    for (let i = 0; i < this.stepPrefillCount; i++) {
+      const slot = this.stepPrefillSlots[i];
+      this.prefilledTokens[slot] += this.stepChunkTokens[slot];
+      if (stallNs > 0 && this.loadDoneAt[slot] > this.stepStartAt) this.loadStallNs[slot] += stallNs;
+      const record = this.records[slot];
+      if (this.prefilledTokens[slot] < Math.max(1, record.inputTokens - this.usedTokens[slot])) continue;
+      // Only a step's last prefill can stop short of its prompt, so finished ones leave from the head.
+      this.readyHead = (this.readyHead + 1) & mask;
+      this.readyCount--;
+      this.emitFirstToken(slot);
+      if (record.outputTokens <= 1) {
         this.complete(slot);
       } else {
-        this.running[kept++] = slot;
+        this.decodeCount++;
+        this.decodeContextTokens += record.inputTokens + 1;
+        this.completions.push(step + record.outputTokens - 1, 0, slot);
       }
     }
-    this.runningCount = kept;
+
+    const completions = this.completions;
+    while (completions.peekTime() <= step) {
+      completions.pop();
+      const slot = completions.poppedArg;
+      this.decodeCount--;
+      this.decodeContextTokens -= this.records[slot].inputTokens + this.records[slot].outputTokens;
+      this.complete(slot);
+    }
+  }
+
+  // Appends a slot that may now be prefilled to the ready queue.
+  private markReady(slot: number): void {
+    this.state[slot] = STATE_READY;
+    if (this.readyCount === this.readyQueue.length) {
+      const grown = new Int32Array(this.readyQueue.length * 2);
+      for (let i = 0; i < this.readyCount; i++) grown[i] = this.readyQueue[(this.readyHead + i) & (this.readyQueue.length - 1)];
+      this.readyQueue = grown;
+      this.readyHead = 0;
+    }
+    this.readyQueue[(this.readyHead + this.readyCount) & (this.readyQueue.length - 1)] = slot;
+    this.readyCount++;
   }
 
   // Records TTFT and its parts, which add up to it: queueing until admission, loading (until the
@@ -537,7 +562,6 @@ export class Simulator {
     recorder.ttftPartsNs[1].record(loadNs);
     recorder.ttftPartsNs[2].record(gpuWaitNs);
     recorder.ttftPartsNs[3].record(computeNs);
-    this.generated[slot] = 1;
     this.state[slot] = STATE_DECODING;
     this.commitPrompt(slot);
   }
@@ -558,6 +582,7 @@ export class Simulator {
     if (ttftMet && tpotMet) recorder.sloBothMet++;
     if (this.options.requestLog !== null) this.logOutcome(slot, ttftNs, tpotNs);
 
+    this.runningCount--;
     this.reservedTotal -= this.reservedBytes[slot];
     if (this.options.dynamicGpuCache) this.store.setTierCapacity(0, Math.max(0, this.options.inflightBudgetBytes - this.reservedTotal));
     this.commitOutput(slot);
@@ -731,7 +756,6 @@ export class Simulator {
     const integers = (n: number) => new Int32Array(n);
     const reals = (n: number) => new Float64Array(n);
     this.state = grow(this.state, bytes);
-    this.inStep = grow(this.inStep, bytes);
     this.ttftSource = grow(this.ttftSource, bytes);
     this.arrivalAt = grow(this.arrivalAt, reals);
     this.admittedAt = grow(this.admittedAt, reals);
@@ -740,7 +764,6 @@ export class Simulator {
     this.firstStepAt = grow(this.firstStepAt, reals);
     this.loadStallNs = grow(this.loadStallNs, reals);
     this.firstTokenAt = grow(this.firstTokenAt, reals);
-    this.generated = grow(this.generated, integers);
     this.reservedBytes = grow(this.reservedBytes, reals);
     this.usedTokens = grow(this.usedTokens, integers);
     this.prefilledTokens = grow(this.prefilledTokens, integers);
