@@ -1,0 +1,81 @@
+// Scale benchmark: full simulations of 10,000, 100,000 and 1,000,000 synthetic sessions with three
+// tiers, and the Mooncake conversation trace, each in its own process so that its peak resident
+// memory is its own. Prints wall seconds, engine events per second, requests per second and peak
+// memory. `node dist/bench/scale.js --max-sessions 100000` skips the largest case.
+
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_SCENARIO } from '../sim/default-scenario.js';
+import { runScenario } from '../sim/run.js';
+import { mergeScenario, parseScenario } from '../sim/scenario.js';
+
+const tracePath = fileURLToPath(new URL('../../workloads/data/mooncake_conversation_trace.jsonl', import.meta.url));
+
+// Eight H200s serve 20 new sessions per second (about 100 turns per second) without a growing
+// queue, so the run measures the simulator rather than an overloaded server.
+function syntheticScenario(sessions: number): unknown {
+  return mergeScenario(DEFAULT_SCENARIO, {
+    name: `scale-${sessions}`,
+    gpu: { tensorParallel: 8 },
+    record: { timeSeries: true },
+    workload: { kind: 'synthetic', sessions, sessionRatePerSec: 20 },
+  });
+}
+
+const CASES: Record<string, () => unknown> = {
+  'synthetic-10000': () => syntheticScenario(10_000),
+  'synthetic-100000': () => syntheticScenario(100_000),
+  'synthetic-1000000': () => syntheticScenario(1_000_000),
+  'mooncake-tp8': () => mergeScenario(DEFAULT_SCENARIO, { name: 'mooncake', gpu: { tensorParallel: 8 }, workload: { kind: 'mooncake', path: tracePath } }),
+};
+
+interface CaseResult {
+  name: string;
+  wallSeconds: number;
+  events: number;
+  requests: number;
+  simulatedSeconds: number;
+  peakRssMiB: number;
+}
+
+function runCase(name: string): CaseResult {
+  const scenario = parseScenario(CASES[name](), 'bench');
+  const startedAt = process.hrtime.bigint();
+  const result = runScenario(scenario);
+  const wallSeconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
+  return {
+    name,
+    wallSeconds,
+    events: result.recorder.events,
+    requests: result.recorder.requestsCompleted,
+    simulatedSeconds: result.recorder.endAt / 1e9,
+    peakRssMiB: process.resourceUsage().maxRSS / 1024,
+  };
+}
+
+const caseIndex = process.argv.indexOf('--case');
+if (caseIndex >= 0) {
+  process.stdout.write(`${JSON.stringify(runCase(process.argv[caseIndex + 1]))}\n`);
+} else {
+  const limitIndex = process.argv.indexOf('--max-sessions');
+  const maxSessions = limitIndex >= 0 ? Number(process.argv[limitIndex + 1]) : Infinity;
+  const self = fileURLToPath(import.meta.url);
+  console.log(`kvtier scale bench on Node ${process.version}, ${process.platform}/${process.arch}, one process per case`);
+  console.log('case | wall s | events | M events/s | requests | requests/s | simulated s | peak RSS MiB');
+  console.log('---|---|---|---|---|---|---|---');
+  for (const name of Object.keys(CASES)) {
+    const sessions = Number(/synthetic-(\d+)/.exec(name)?.[1] ?? 0);
+    if (sessions > maxSessions) continue;
+    const child = spawnSync(process.execPath, ['--max-old-space-size=4096', self, '--case', name], { encoding: 'utf8' });
+    if (child.status !== 0) {
+      console.log(`${name} | failed: ${child.stderr.trim().split('\n').pop()}`);
+      continue;
+    }
+    const result = JSON.parse(child.stdout) as CaseResult;
+    console.log(
+      `${name} | ${result.wallSeconds.toFixed(2)} | ${result.events.toLocaleString('en-US')} | ${(result.events / result.wallSeconds / 1e6).toFixed(2)} | ` +
+        `${result.requests.toLocaleString('en-US')} | ${Math.round(result.requests / result.wallSeconds).toLocaleString('en-US')} | ` +
+        `${Math.round(result.simulatedSeconds).toLocaleString('en-US')} | ${result.peakRssMiB.toFixed(0)}`,
+    );
+  }
+}
