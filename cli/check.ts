@@ -60,7 +60,7 @@ export function suiteScenarios(suite: string): string[] {
   const files = readdirSync(suite)
     .filter((name) => name.endsWith('.json'))
     .sort();
-  if (files.length === 0) throw new CompareInputError(`suite folder ${suite} holds no scenario files (*.json)`);
+  if (files.length === 0) throw new CompareInputError(`suite folder ${suite} contains no scenario files (*.json)`);
   return files.map((name) => join(suite, name));
 }
 

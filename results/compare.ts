@@ -1,7 +1,7 @@
 // Comparison of a candidate's results with a baseline's, for CI on policy changes.
 //
-// Both sides are loaded as observations: one per run, keyed by its cell (the values of every sweep
-// axis but the seed; empty for a lone run) and its seed. A side is a run folder (summary.json and
+// Both sides are loaded as observations, one per run, keyed by its seed and its cell. A cell is the
+// values of every sweep axis but the seed, and empty for a lone run. A side is a run folder (summary.json and
 // config.json), a sweep folder (sweep.json and runs/*.json), or a folder of run folders. Each metric
 // of each cell is compared over the seeds both sides ran: the change is the mean of the per-seed
 // differences (candidate - baseline). With two or more seeds it counts only when its 95% confidence
@@ -24,7 +24,7 @@ export class CompareInputError extends Error {
   }
 }
 
-/** How a metric is judged: which direction is better, and the change that counts. */
+/** Judgement rule of a metric: the better direction and the smallest change that counts. */
 export interface Threshold {
   direction: 'higher' | 'lower';
   /** Smallest absolute change that counts, in the metric's unit. */
@@ -154,7 +154,7 @@ export function loadObservations(path: string): Observation[] {
     .filter((name) => existsSync(join(path, name, 'summary.json')))
     .sort();
   if (runs.length === 0) {
-    throw new CompareInputError(`${path} holds no kvtier results: expected summary.json, sweep.json, or run folders with summary.json`);
+    throw new CompareInputError(`${path} contains no kvtier results: expected summary.json, sweep.json, or run folders with summary.json`);
   }
   // Runs that differ only in seed share a cell; the cell is otherwise each run's scenario.
   return runs.map((name) => observationOfRunFolder(join(path, name), ''));

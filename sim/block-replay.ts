@@ -1,7 +1,7 @@
-// Block-level replay of a Mooncake trace through one tier of the KV store, without timing: for
-// each request in file order, look up every block (counting hits anywhere and hits before the first
-// miss), then touch every block head to tail. This is the lookup-then-touch order of the reference
-// LRU counts that kvtier is checked against.
+// Block-level replay of a Mooncake trace through one tier of the KV store, without timing. Each
+// request in file order first looks up every block, counting hits anywhere and hits before the
+// first miss, then touches every block head to tail. This is the order of the reference LRU counts
+// that kvtier is checked against.
 
 import { parsePolicySpec } from '../policies/registry.js';
 import { forEachMooncakeRequest, MOONCAKE_BLOCK_TOKENS } from '../workloads/mooncake.js';

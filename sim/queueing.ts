@@ -1,5 +1,5 @@
 // Queues built from kvtier's engine and device model, to check them against queueing theory.
-// Customers arrive as a Poisson process through the event queue; each one is a command submitted to
+// Customers arrive as a Poisson process through the event queue. Each one is a command submitted to
 // a DeviceQueue at its arrival event, and its wait is completion - arrival - service. One channel
 // whose service is the pipe transfer gives M/M/1 (exponential command sizes) and M/D/1 (one size);
 // c channels whose service is the per-command latency give M/M/c.
@@ -55,6 +55,7 @@ export function simulateMeanWaitNs(experiment: QueueExperiment): number {
     write: { latencyNs: 0, bytesPerSec: 1e9, commandsPerSec: Infinity },
   };
   const device = new DeviceQueue(spec);
+
   const events = new EventQueue();
   const meanInterarrivalNs = MEAN_SERVICE_NS / (experiment.servers * experiment.utilisation);
   const services = new Float64Array(experiment.customers);
@@ -64,6 +65,7 @@ export function simulateMeanWaitNs(experiment: QueueExperiment): number {
     services[customer] = experiment.model === 'M/D/1' ? MEAN_SERVICE_NS : -Math.log(1 - random()) * MEAN_SERVICE_NS;
     events.push(arrivalAt, 0, customer);
   }
+
   let totalWaitNs = 0;
   while (events.pop()) {
     const customer = events.poppedArg;

@@ -8,7 +8,7 @@ import { parsePolicySpec } from '../policies/registry.js';
 import { replayMooncakeBlocks } from './block-replay.js';
 import { readObjectTrace, simulateObjectTrace } from './cachesim.js';
 import { getModel, kvBytesPerToken } from './models.js';
-import { closedFormMeanWaitNs, QUEUE_EXPERIMENTS, simulateMeanWaitNs } from './queueing.js';
+import { closedFormMeanWaitNs, QUEUE_EXPERIMENTS, simulateMeanWaitNs, type QueueExperiment } from './queueing.js';
 
 export interface ValidationRow {
   check: string;
@@ -111,6 +111,12 @@ const KV_SIZE: ValidationCheck = {
   },
 };
 
+const CLOSED_FORMS: Record<QueueExperiment['model'], string> = {
+  'M/M/1': 'M/M/1 closed form',
+  'M/D/1': 'Pollaczek-Khinchine',
+  'M/M/c': 'Erlang C',
+};
+
 const QUEUEING: ValidationCheck = {
   name: 'queueing closed forms',
   run: () =>
@@ -119,7 +125,7 @@ const QUEUEING: ValidationCheck = {
       const got = simulateMeanWaitNs(experiment);
       return {
         check: `${experiment.model}, ${experiment.servers} server(s), rho ${experiment.utilisation}: mean wait`,
-        reference: experiment.model === 'M/M/c' ? 'Erlang C, within 2%' : experiment.model === 'M/D/1' ? 'Pollaczek-Khinchine, within 2%' : 'M/M/1 closed form, within 2%',
+        reference: `${CLOSED_FORMS[experiment.model]}, within 2%`,
         expected: `${(expected / 1e6).toFixed(4)} ms`,
         got: `${(got / 1e6).toFixed(4)} ms`,
         pass: Math.abs(got - expected) / expected < 0.02,
