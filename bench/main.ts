@@ -4,9 +4,11 @@
 // them only across runs on one machine.
 
 import { fileURLToPath } from 'node:url';
+import { benchCachesim } from './cachesim.js';
 import { DEFAULT_SCENARIO } from '../sim/default-scenario.js';
 import { runScenario } from '../sim/run.js';
 import { mergeScenario, parseScenario, type ScenarioInput } from '../sim/scenario.js';
+import { benchTraceStats } from './trace-stats.js';
 
 interface BenchCase {
   name: string;
@@ -44,3 +46,8 @@ for (const benchCase of cases) {
       `${Math.round(requests / seconds).toLocaleString('en-US')} | ${peakMiB.toFixed(0)}`,
   );
 }
+
+if (filter === undefined || 'cachesim'.includes(filter)) benchCachesim();
+
+// Peak memory of `trace stats` on a generated 5,000,000-line trace, in a child process.
+if (filter === undefined || 'trace stats'.includes(filter)) benchTraceStats();

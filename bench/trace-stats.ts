@@ -19,14 +19,15 @@ import { openTrace } from '../workloads/traces.js';
 
 const DEFAULT_LINES = 5_000_000;
 
-/** Generates a trace of `lines` requests, measures `trace stats` on it, and prints one table row. */
+/** Generates a trace of `lines` requests, measures `trace stats` on it, and prints a one-row table. */
 export function benchTraceStats(lines = DEFAULT_LINES): void {
   const directory = mkdtempSync(join(tmpdir(), 'kvtier-bench-'));
   try {
     const path = join(directory, 'lmsys.jsonl');
     const preset = getWorkloadPreset('lmsys').workload;
-    // Sessions average 2 turns, so lines / 2 sessions give about `lines` requests; the writer
-    // stops at exactly `lines`.
+    // Sessions average about 2 turns, so lines / 1.5 sessions give more than `lines` requests, and
+    // the writer stops at exactly `lines`. One session per second keeps 5,000,000 lines within the
+    // clock's 104 days.
     const workload = new SyntheticWorkload({ ...preset, sessions: Math.ceil(lines / 1.5), sessionRatePerSec: 1, blockTokens: 512 }, 1);
     const writer = new LimitedWriter(new MooncakeTraceWriter(path), lines);
     const generateStartedAt = process.hrtime.bigint();
@@ -37,9 +38,11 @@ export function benchTraceStats(lines = DEFAULT_LINES): void {
 
     const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', path], { encoding: 'utf8' });
     if (child.status !== 0) throw new Error(`trace stats child failed: ${child.stderr}`);
-    const result = JSON.parse(child.stdout) as { seconds: number; peakMiB: number; requests: number; uniqueBlocks: number; sessions: number };
+    const result = JSON.parse(child.stdout) as { seconds: number; peakMiB: number; requests: number; spanDays: number; uniqueBlocks: number; sessions: number };
+    console.log('\ncase | wall s | unique blocks | sessions | lines/s | peak RSS MiB of the stats process');
+    console.log('---|---|---|---|---|---');
     console.log(
-      `trace stats, ${result.requests.toLocaleString('en-US')} lines (${sizeMiB.toFixed(0)} MiB, generated in ${generateSeconds.toFixed(1)} s) | ` +
+      `trace stats, ${result.requests.toLocaleString('en-US')} lines over ${result.spanDays.toFixed(1)} days (${sizeMiB.toFixed(0)} MiB, generated in ${generateSeconds.toFixed(1)} s) | ` +
         `${result.seconds.toFixed(2)} | ${result.uniqueBlocks.toLocaleString('en-US')} unique blocks | ${result.sessions.toLocaleString('en-US')} sessions | ` +
         `${Math.round(result.requests / result.seconds).toLocaleString('en-US')} lines/s | ${result.peakMiB.toFixed(0)}`,
     );
@@ -71,7 +74,8 @@ function runChild(path: string): void {
   const stats = computeTraceStats(openTrace(path, 'mooncake'), { format: 'mooncake', recordedBlockIds: true });
   const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
   const peakMiB = process.resourceUsage().maxRSS / 1024;
-  process.stdout.write(JSON.stringify({ seconds, peakMiB, requests: stats.requests, uniqueBlocks: stats.uniqueBlocks, sessions: stats.sessions?.count ?? 0 }));
+  const spanDays = stats.spanSec / 86_400;
+  process.stdout.write(JSON.stringify({ seconds, peakMiB, requests: stats.requests, spanDays, uniqueBlocks: stats.uniqueBlocks, sessions: stats.sessions?.count ?? 0 }));
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

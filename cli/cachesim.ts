@@ -20,6 +20,7 @@ import {
 } from '../sim/cachesim.js';
 import { logSpacedSizes, renderMissRatioCsv, renderMissRatioSvg } from '../results/miss-ratio-curve.js';
 import { writeFileAtomic } from '../results/run-folder.js';
+import { resolvePolicyModuleSpec } from '../policies/user-policy.js';
 
 export const CACHESIM_FORMATS = ['table', 'csv', 'json'] as const;
 export type CachesimFormat = (typeof CACHESIM_FORMATS)[number];
@@ -113,6 +114,16 @@ export function splitTopLevel(text: string): string[] {
   return parts.map((part) => part.trim()).filter((part) => part !== '');
 }
 
+/**
+ * Loads the policy modules named in a `--policies` list (`./my-policy.js`, `./p.ts(k=1)`),
+ * registering each policy, and returns the list with every path replaced by its policy's name.
+ */
+export async function loadPolicyModules(policies: string): Promise<string> {
+  const resolved: string[] = [];
+  for (const text of splitTopLevel(policies)) resolved.push(await resolvePolicyModuleSpec(text));
+  return resolved.join(',');
+}
+
 /** Runs every policy at every size of `plan` on `trace`, both in the order given. */
 export function runCachesim(plan: CachesimPlan, trace: ObjectTrace): CacheSimResult[] {
   const workingSet = plan.ignoreSize ? trace.objectCount : trace.workingSetSize;
@@ -166,7 +177,12 @@ export const cachesimCommand: CommandModule<object, CachesimArgs> = {
   builder: (yargs: Argv) =>
     yargs
       .option('trace', { type: 'string', demandOption: true, describe: 'trace file: CSV time,obj_id,obj_size (header optional) or Mooncake JSONL' })
-      .option('policies', { type: 'string', default: 'lru', describe: 'policies separated by commas, each name or name(key=value,...); see kvtier policies' })
+      .option('policies', {
+        type: 'string',
+        alias: 'policy',
+        default: 'lru',
+        describe: 'policies separated by commas, each name, name(key=value,...), or a policy module file such as ./my-policy.js (also .ts); see kvtier policies',
+      })
       .option('sizes', {
         type: 'string',
         default: '1%,5%,20%',
@@ -180,8 +196,8 @@ export const cachesimCommand: CommandModule<object, CachesimArgs> = {
       })
       .option('out', { type: 'string', default: 'cachesim-mrc', describe: 'folder for the --mrc files' })
       .option('trace-format', { type: 'string', choices: TRACE_FORMATS, default: 'csv', describe: 'trace file format; mooncake makes one request of 512 tokens per hash_ids entry' }) as unknown as Argv<CachesimArgs>,
-  handler: (args) => {
-    const plan = resolveCachesimArgs(args);
+  handler: async (args) => {
+    const plan = resolveCachesimArgs({ ...args, policies: await loadPolicyModules(args.policies) });
     const startedAt = performance.now();
     const trace = readObjectTrace(plan.tracePath, { format: plan.traceFormat, ignoreSize: plan.ignoreSize });
     let unit = plan.traceFormat === 'mooncake' ? 'tokens' : 'bytes';

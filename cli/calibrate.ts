@@ -12,7 +12,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { Argv, CommandModule } from 'yargs';
 import { FioInputError, readFioResults, type FioPoint } from '../devices/fio.js';
 import { CalibrationAbortedError, runFioCalibration } from '../devices/fio-runner.js';
-import { assessFit, compareWithMeasurements, fitNvmeProfile, relativeError, type FitOptions } from '../devices/nvme-fit.js';
+import { assessFit, compareWithMeasurements, crossValidate, fitNvmeProfile, relativeError, type FitOptions } from '../devices/nvme-fit.js';
 import { loadNvmeProfile, saveNvmeProfile, type NvmeProfile } from '../devices/nvme-profile.js';
 import { writeFileAtomic } from '../results/run-folder.js';
 import { parseBytes } from '../sim/units.js';
@@ -63,8 +63,9 @@ export function calibrateFromFio(args: CalibrateArguments): CalibrateOutput {
   const paths = args['from-fio'] ?? [];
   if (paths.length === 0) throw new FioInputError('--from-fio needs at least one fio JSON file or folder');
   const points = readFioResults(paths);
-  const profile = fitNvmeProfile(points, fitOptions(args, paths));
-  return { text: renderComparison(profile, points, format), profile };
+  const options = fitOptions(args, paths);
+  const profile = fitNvmeProfile(points, options);
+  return { text: renderComparison(profile, points, format) + renderCrossValidation(points, options, format), profile };
 }
 
 /** Predicts fio runs with an existing profile and renders the comparison. */
@@ -95,7 +96,8 @@ export async function calibrateTarget(args: CalibrateArguments, signal?: AbortSi
   const options = fitOptions({ ...defaults, ...args }, [target]);
   if (options.capacityBytes === null && run.fileSystemBytes !== null) options.capacityBytes = run.fileSystemBytes;
   const profile = fitNvmeProfile(run.points, options);
-  return { text: renderComparison(profile, run.points, format), profile, fioJson: run.fioJson };
+  const text = renderComparison(profile, run.points, format) + renderCrossValidation(run.points, options, format);
+  return { text, profile, fioJson: run.fioJson };
 }
 
 function fitOptions(args: CalibrateArguments, paths: readonly string[]): FitOptions & { capacityBytes: number | null } {
@@ -134,7 +136,9 @@ function parseSize(text: string, flag: string): number {
 export function parseDurationMs(text: string): number {
   const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*$/.exec(text);
   if (match === null) throw new FioInputError(`invalid --runtime "${text}": expected a duration such as 5s, 1500ms or 2m`);
-  const scale = match[2] === 'ms' ? 1 : match[2] === 'm' ? 60_000 : 1000;
+  let scale = 1000;
+  if (match[2] === 'ms') scale = 1;
+  if (match[2] === 'm') scale = 60_000;
   return Math.round(Number(match[1]) * scale);
 }
 
@@ -181,6 +185,17 @@ export function renderComparison(profile: NvmeProfile, points: readonly FioPoint
       `(largest errors: IOPS ${(quality.maxIopsError * 100).toFixed(1)}%, p99 ${(quality.maxP99Error * 100).toFixed(1)}%)`,
   ];
   return `${lines.join('\n')}\n`;
+}
+
+// The leave-one-out line under a fit's table: how well the fit predicts jobs it did not see.
+function renderCrossValidation(points: readonly FioPoint[], options: FitOptions, format: CalibrateFormat): string {
+  if (format === 'csv') return '';
+  const rows = crossValidate(points, options);
+  const quality = assessFit(rows, IOPS_TOLERANCE, P99_TOLERANCE);
+  return (
+    `leave-one-out (each job predicted by a fit to the others): ${quality.within} of ${quality.points} points within ` +
+    `${IOPS_TOLERANCE * 100}% on IOPS and ${P99_TOLERANCE * 100}% on p99\n`
+  );
 }
 
 function round(value: number, digits: number): number | string {
@@ -234,8 +249,9 @@ async function handleCalibrate(args: CalibrateArguments): Promise<void> {
 
   const controller = new AbortController();
   const abort = (): void => controller.abort();
-  process.once('SIGINT', abort);
-  process.once('SIGTERM', abort);
+  // `on`, not `once`: a second Ctrl-C must not kill the process before the data file is removed.
+  process.on('SIGINT', abort);
+  process.on('SIGTERM', abort);
   try {
     if (args.format !== 'csv') process.stderr.write(`running fio on ${args.target}; Ctrl-C stops it and removes the data file\n`);
     const output = await calibrateTarget(args, controller.signal);

@@ -10,6 +10,7 @@ import { compareCommand } from './compare.js';
 import { metricsCommand } from './metrics.js';
 import { runCommand } from './run.js';
 import { traceCommand } from './trace.js';
+import { validateCommand } from './validate.js';
 import { sweepCommand } from './sweep.js';
 import { mergeCommand } from './merge.js';
 
@@ -26,4 +27,5 @@ export const commands: CommandModule<any, any>[] = [
   mergeCommand,
   traceCommand,
   calibrateCommand,
+  validateCommand,
 ];

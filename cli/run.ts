@@ -16,6 +16,7 @@ import { mergeScenario, parseScenario, ScenarioError, type Scenario } from '../s
 import { NS_PER_SEC } from '../sim/time.js';
 import { KvtierTraceReader } from '../workloads/kvtier-trace.js';
 import { TRACE_FORMATS } from '../workloads/traces.js';
+import { resolvePolicyModuleSpec } from '../policies/user-policy.js';
 import { kvtierVersion } from './version.js';
 
 /** A command-line flag that sets one or more scenario keys. */
@@ -38,7 +39,7 @@ export const RUN_FLAGS: readonly RunFlag[] = [
   { flag: 'link', type: 'string', paths: [['link', 'preset']], description: 'host-to-GPU link preset' },
   { flag: 'gpu-cache', type: 'string', paths: [['tiers', 'gpu', 'capacity']], description: 'GPU cache tier capacity in bytes (64GiB, 16GB, auto)' },
   { flag: 'dram', type: 'string', paths: [['tiers', 'dram', 'capacity']], description: 'host DRAM tier capacity in bytes; 0 disables the tier' },
-  { flag: 'ssd', type: 'string', paths: [['tiers', 'ssd', 'device']], description: 'NVMe SSD preset of the SSD tier' },
+  { flag: 'ssd', type: 'string', paths: [['tiers', 'ssd', 'device']], description: 'NVMe SSD preset of the SSD tier, or a profile file (PROFILE.json) from kvtier calibrate' },
   { flag: 'ssd-capacity', type: 'string', paths: [['tiers', 'ssd', 'capacity']], description: "SSD tier capacity in bytes; auto is the drives' capacity; 0 disables the tier" },
   { flag: 'ssd-count', type: 'number', paths: [['tiers', 'ssd', 'count']], description: 'identical SSDs striped together' },
   {
@@ -49,11 +50,13 @@ export const RUN_FLAGS: readonly RunFlag[] = [
       ['tiers', 'dram', 'policy'],
       ['tiers', 'ssd', 'policy'],
     ],
-    description: 'eviction policy of every tier, as name or name(key=value,...)',
+    description: 'eviction policy of every tier, as name, name(key=value,...), or a policy module file such as ./my-policy.js (also .ts)',
   },
   { flag: 'gpu-policy', type: 'string', paths: [['tiers', 'gpu', 'policy']], description: 'eviction policy of the GPU tier' },
   { flag: 'dram-policy', type: 'string', paths: [['tiers', 'dram', 'policy']], description: 'eviction policy of the DRAM tier' },
   { flag: 'ssd-policy', type: 'string', paths: [['tiers', 'ssd', 'policy']], description: 'eviction policy of the SSD tier' },
+  { flag: 'dram-admission', type: 'string', paths: [['tiers', 'dram', 'admission']], description: 'blocks the DRAM tier takes from the GPU: always, after(n=N) offers, or multi-turn' },
+  { flag: 'ssd-admission', type: 'string', paths: [['tiers', 'ssd', 'admission']], description: 'blocks the SSD tier takes from above: always, after(n=N) offers, or multi-turn' },
   {
     flag: 'write-mode',
     type: 'string',
@@ -136,10 +139,15 @@ export function buildRunScenario(args: RunArguments): Scenario {
   const sources = ['the default scenario'];
   if (args.config !== undefined) {
     const fromFile = readScenarioFile(args.config);
-    // A trace path in a scenario file is relative to that file's folder.
-    const workload = (fromFile as { workload?: { path?: unknown } } | null)?.workload;
+    // A trace path or an SSD profile file in a scenario file is relative to that file's folder.
+    const scenarioFile = fromFile as { workload?: { path?: unknown }; tiers?: { ssd?: { device?: unknown } } } | null;
+    const workload = scenarioFile?.workload;
     if (workload && typeof workload.path === 'string' && !isAbsolute(workload.path)) {
       workload.path = resolve(args.config, '..', workload.path);
+    }
+    const ssd = scenarioFile?.tiers?.ssd;
+    if (ssd && typeof ssd.device === 'string' && ssd.device.endsWith('.json') && !isAbsolute(ssd.device)) {
+      ssd.device = resolve(args.config, '..', ssd.device);
     }
     merged = mergeScenario(merged, fromFile);
     sources.push(args.config);
@@ -209,8 +217,23 @@ function openRequestCsv(out: string): RequestCsvWriter {
   return new RequestCsvWriter(join(out, 'requests.csv'));
 }
 
+/**
+ * Loads the policy modules that policy flags name (`--policy ./my-policy.js`), registering each
+ * policy, and returns the arguments with every module path replaced by its policy's name, so that
+ * the scenario validates against the registry.
+ */
+export async function loadPolicyModules(args: RunArguments): Promise<RunArguments> {
+  const resolved: RunArguments = { ...args };
+  for (const flag of RUN_FLAGS) {
+    const value = args[flag.flag];
+    const setsPolicy = flag.paths.every((path) => path[path.length - 1] === 'policy');
+    if (setsPolicy && typeof value === 'string') resolved[flag.flag] = await resolvePolicyModuleSpec(value);
+  }
+  return resolved;
+}
+
 async function handleRun(args: RunArguments): Promise<void> {
-  const scenario = buildRunScenario(args);
+  const scenario = buildRunScenario(await loadPolicyModules(args));
   const out = args.out ?? `runs/${scenario.name}`;
   const quiet = args.quiet === true;
   const showProgress = !quiet && process.stderr.isTTY === true;

@@ -131,7 +131,7 @@ export interface GenerateArguments {
 
 /**
  * Resolves the synthetic configuration of a `trace generate` invocation: a preset or a workload
- * file, then the flags. Mooncake output uses 512-token blocks unless --block-tokens says otherwise.
+ * file, then the flags. Mooncake output uses 512-token blocks unless --block-tokens sets another size.
  */
 export function generateConfigOf(args: GenerateArguments): SyntheticWorkloadInput {
   if ((args.preset === undefined) === (args.workload === undefined)) {

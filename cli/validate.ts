@@ -25,7 +25,11 @@ function repositoryRoot(): string {
 
 export function validationPaths(): ValidationPaths {
   const root = repositoryRoot();
-  return { fixturesDir: join(root, 'test', 'fixtures'), mooncakeTrace: join(root, 'workloads', 'data', 'mooncake_conversation_trace.jsonl') };
+  return {
+    fixturesDir: join(root, 'test', 'fixtures'),
+    profilesDir: join(root, 'devices', 'profiles'),
+    mooncakeTrace: join(root, 'workloads', 'data', 'mooncake_conversation_trace.jsonl'),
+  };
 }
 
 export function renderValidationTable(rows: ValidationRow[]): string {

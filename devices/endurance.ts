@@ -6,7 +6,7 @@ import type { DeviceSpec } from './device.js';
 import { deviceWriteAmplification } from './write-amplification.js';
 
 // NOTE: erase-block and page sizes are estimates typical of TLC NAND, not figures of any preset's
-// datasheet; they decide which writes count as whole-block writes and the greedy-cleaning k.
+// datasheet. They decide which writes count as whole-block writes, and the greedy-cleaning k.
 /** Erase-block size assumed for every drive, in bytes. */
 export const ERASE_BLOCK_BYTES = 32 * 2 ** 20;
 /** Flash page size assumed for every drive, in bytes. */
@@ -15,7 +15,7 @@ export const PAGE_BYTES = 16 * 2 ** 10;
 const SECONDS_PER_DAY = 86_400;
 const DAYS_PER_YEAR = 365;
 
-/** What a run wrote to one SSD tier. */
+/** The writes of one run to one SSD tier. */
 export interface SsdWriteStream {
   /** Bytes the host wrote to the tier. */
   hostBytesWritten: number;
@@ -54,7 +54,7 @@ export function ssdEndurance(drive: DeviceSpec, stream: SsdWriteStream, rating: 
 
   const amplification = deviceWriteAmplification({
     rawCapacityBytes,
-    // The cache never holds more than the drive's user capacity, but keep the model's domain.
+    // The cache never stores more than the drive's user capacity; the clamp keeps the model's domain.
     liveBytes: Math.min(stream.liveBytes, rawCapacityBytes * (1 - 1e-9)),
     meanWriteBytes: stream.blocksWritten === 0 ? 0 : stream.hostBytesWritten / stream.blocksWritten,
     eraseBlockBytes: ERASE_BLOCK_BYTES,

@@ -1,8 +1,8 @@
-// Runs fio against a drive for `kvtier calibrate --target`: a standard job set (queue-depth sweeps
-// of 4 KiB random reads, random writes and a 50/50 mix, then random reads and writes of the KV block
-// size) on a file that this module creates in the target folder and always removes: on success, on
-// error, on abort (Ctrl-C in the CLI) and on process exit. A block device is written only with
-// `allowDestructive`, since fio would overwrite its data.
+// Runs fio against a drive for `kvtier calibrate --target`. The standard job set sweeps the queue
+// depth with 4 KiB random reads, random writes and a 50/50 mix, then reads and writes commands of
+// the KV block size. The jobs use a file that this module creates in the target folder and always
+// removes: on success, on error, on abort (Ctrl-C in the CLI) and on process exit. A block device
+// is written only with `allowDestructive`, since fio would overwrite its data.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

@@ -17,7 +17,7 @@ export class FioInputError extends Error {
   }
 }
 
-/** What one direction (read or write) of a job measured. */
+/** Measurements of one direction (read or write) of a job. */
 export interface FioDirection {
   iops: number;
   bytesPerSec: number;
@@ -29,6 +29,8 @@ export interface FioDirection {
   clatPercentilesNs: Map<number, number>;
   /** Lowest IOPS of fio's per-interval samples, or NaN when fio logged none. */
   iopsMin: number;
+  /** Per-interval IOPS samples behind `iopsMin` (fewest over the job's processes). */
+  iopsSamples: number;
 }
 
 /** One job of one fio output file, summed over its processes. */
@@ -57,7 +59,7 @@ const READ_ONLY = new Set(['read', 'randread']);
 const WRITE_ONLY = new Set(['write', 'randwrite']);
 const MIXED = new Set(['rw', 'readwrite', 'randrw']);
 
-/** Whether a fio rw mode walks the file sequentially. */
+/** Returns whether a fio rw mode walks the file sequentially. */
 export function isSequential(rw: string): boolean {
   return rw === 'read' || rw === 'write' || rw === 'rw' || rw === 'readwrite';
 }
@@ -99,7 +101,12 @@ function expandPaths(paths: readonly string[]): string[] {
 
 function listJsonFiles(folder: string): string[] {
   const files: string[] = [];
-  const entries = readdirSync(folder, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const entries = readdirSync(folder, { withFileTypes: true });
+  // Code-unit order, the same on every machine, unlike a locale comparison.
+  entries.sort((a, b) => {
+    if (a.name === b.name) return 0;
+    return a.name < b.name ? -1 : 1;
+  });
   for (const entry of entries) {
     const path = join(folder, entry.name);
     if (entry.isDirectory()) files.push(...listJsonFiles(path));
@@ -156,6 +163,8 @@ function sumJob(entries: Record<string, unknown>[], globalOptions: Record<string
   const first = entries[0];
   const jobName = typeof first.jobname === 'string' ? first.jobname : '(unnamed)';
   const where = `job "${jobName}"`;
+  const failed = entries.find((entry) => typeof entry.error === 'number' && entry.error !== 0);
+  if (failed !== undefined) throw new FioInputError(`${file}: ${where} failed with fio error ${String(failed.error)}, so its figures are not measurements`);
   const options = { ...stringOptions(globalOptions), ...stringOptions(asObject(first['job options'] ?? {}, file, `${where} "job options"`)) };
 
   const rw = (options.rw ?? options.readwrite ?? 'read').split(':')[0];
@@ -185,18 +194,24 @@ function sumDirection(entries: Record<string, unknown>[], direction: 'read' | 'w
   let ios = 0;
   let clatSumNs = 0;
   let iopsMin = 0;
+  let iopsSamples = Infinity;
   const weightedPercentiles = new Map<number, number>();
   for (const entry of entries) {
     const stats = asObject(entry[direction], file, `${where} "${direction}"`);
     const entryIops = requireNumber(stats.iops, file, `${where} ${direction}.iops`);
     const entryIos = typeof stats.total_ios === 'number' ? stats.total_ios : entryIops;
     const clat = asObject(stats.clat_ns, file, `${where} ${direction}.clat_ns (fio 3.x reports completion latency in clat_ns)`);
+
     iops += entryIops;
     bytesPerSec += requireNumber(stats.bw_bytes, file, `${where} ${direction}.bw_bytes`);
     ios += entryIos;
     clatSumNs += requireNumber(clat.mean, file, `${where} ${direction}.clat_ns.mean`) * entryIos;
     iopsMin += typeof stats.iops_min === 'number' ? stats.iops_min : Number.NaN;
-    const percentiles = clat.percentile === undefined ? {} : asObject(clat.percentile, file, `${where} ${direction}.clat_ns.percentile`);
+    iopsSamples = Math.min(iopsSamples, typeof stats.iops_samples === 'number' ? stats.iops_samples : 0);
+    // With lat_percentiles=1 fio reports the percentiles under lat_ns (submission included) instead.
+    const latency = typeof stats.lat_ns === 'object' && stats.lat_ns !== null ? (stats.lat_ns as Record<string, unknown>) : {};
+    const percentileSource = clat.percentile ?? latency.percentile;
+    const percentiles = percentileSource === undefined ? {} : asObject(percentileSource, file, `${where} ${direction}.clat_ns.percentile`);
     for (const [percent, value] of Object.entries(percentiles)) {
       const key = Number(percent);
       if (!Number.isFinite(key) || typeof value !== 'number') continue;
@@ -205,10 +220,10 @@ function sumDirection(entries: Record<string, unknown>[], direction: 'read' | 'w
   }
   if (ios === 0) throw new FioInputError(`${file}: ${where} completed no ${direction} commands, so it measured nothing`);
   // NOTE: percentiles of several processes are averaged weighted by their commands, which is exact
-  // only when the processes saw the same distribution; fio with group_reporting merges them exactly.
+  // only when the processes saw the same distribution. fio with group_reporting merges them exactly.
   const clatPercentilesNs = new Map<number, number>();
   for (const [percent, sum] of [...weightedPercentiles].sort((a, b) => a[0] - b[0])) clatPercentilesNs.set(percent, sum / ios);
-  return { iops, bytesPerSec, ios, clatMeanNs: clatSumNs / ios, clatPercentilesNs, iopsMin };
+  return { iops, bytesPerSec, ios, clatMeanNs: clatSumNs / ios, clatPercentilesNs, iopsMin, iopsSamples };
 }
 
 const SIZE_SUFFIXES: Record<string, number> = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 };

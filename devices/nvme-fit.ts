@@ -1,15 +1,16 @@
 // Fits an NVMe profile to fio measurements and compares a profile's predictions with measurements.
 //
 // The fit groups the measured points by pattern (direction, read share of the mix, sequential or
-// random, command size) into latency curves over queue depth, then smooths each curve to be
-// non-decreasing in depth (pool-adjacent-violators isotonic regression), since a deeper queue never
-// makes a drive answer sooner. Bandwidth ceilings come from the largest-command runs. A write run
-// whose per-interval IOPS fell below a quarter of its mean exhausted the drive's write cache: the
-// lowest interval rate of such runs is the sustained write rate, and the most bytes a write run
-// moved without falling is a lower bound of the cache.
+// random, command size) into latency curves over queue depth. It smooths each curve to be
+// non-decreasing in depth (pool-adjacent-violators isotonic regression), on the assumption that a
+// deeper queue does not make a drive respond sooner. Bandwidth ceilings come from the
+// largest-command runs. A write run whose per-interval IOPS fell below a quarter of its mean
+// exhausted the drive's write cache. The lowest interval rate of such runs is the sustained write
+// rate, and the most bytes a write run moved without falling is a lower bound of the cache.
 
 import { FioInputError, isSequential, queueDepthOf, type FioDirection, type FioPoint } from './fio.js';
 import {
+  parseNvmeProfile,
   percentileOf,
   predictFio,
   PROFILE_FORMAT,
@@ -36,6 +37,8 @@ export interface FitOptions {
 
 /** A write run whose lowest interval IOPS is below this share of its mean exhausted the write cache. */
 const WRITE_CACHE_COLLAPSE_SHARE = 0.25;
+/** Interval samples a write run needs before its lowest sample can show an exhausted cache. */
+const MIN_IOPS_SAMPLES = 5;
 /** Commands of at least this size measure the bandwidth ceiling rather than the per-command cost. */
 const LARGE_COMMAND_BYTES = 128 * 1024;
 
@@ -52,7 +55,7 @@ export function fitNvmeProfile(points: readonly FioPoint[], options: FitOptions)
     }
   }
   const writeCache = fitWriteCache(points);
-  return {
+  const profile: NvmeProfile = {
     format: PROFILE_FORMAT,
     version: PROFILE_VERSION,
     name: options.name,
@@ -73,6 +76,8 @@ export function fitNvmeProfile(points: readonly FioPoint[], options: FitOptions)
     percentiles,
     curves,
   };
+  // The same checks as a profile read from a file, so that a fit never writes a file it cannot load.
+  return parseNvmeProfile(profile, `fitted profile "${options.name}"`);
 }
 
 function directionOf(point: FioPoint, direction: Direction): FioDirection | null {
@@ -204,14 +209,20 @@ function fitBandwidth(points: readonly FioPoint[], direction: Direction): { byte
 }
 
 function fitWriteCache(points: readonly FioPoint[]): { writeCacheBytes: number | null; sustainedBytesPerSec: number | null } {
-  const writes = points.filter((point) => point.rwmixread === 0 && point.write !== null && Number.isFinite(point.write.iopsMin));
+  const writes = points.filter(
+    (point) => point.rwmixread === 0 && point.write !== null && Number.isFinite(point.write.iopsMin) && point.write.iopsSamples >= MIN_IOPS_SAMPLES,
+  );
   const collapsed = writes.filter((point) => (point.write as FioDirection).iopsMin < WRITE_CACHE_COLLAPSE_SHARE * (point.write as FioDirection).iops);
   if (collapsed.length === 0) return { writeCacheBytes: null, sustainedBytesPerSec: null };
+  // NOTE: the rate is measured with the collapsed runs' command size. Drives usually sustain more
+  // bytes per second with large sequential writes than with small random ones, so for KV blocks
+  // this ceiling is likely pessimistic when only small writes collapsed.
   const sustainedBytesPerSec = Math.min(...collapsed.map((point) => (point.write as FioDirection).iopsMin * point.writeBlockBytes));
   const steady = writes.filter((point) => !collapsed.includes(point));
-  // NOTE: the cache is at least what the steadiest run wrote; without a run that filled it from
-  // empty, its true size is unknown and may be larger.
-  const writeCacheBytes = steady.length === 0 ? sustainedBytesPerSec : Math.max(...steady.map((point) => (point.write as FioDirection).bytesPerSec * (point.runtimeMs / 1000)));
+  if (steady.length === 0 || !(sustainedBytesPerSec > 0)) return { writeCacheBytes: null, sustainedBytesPerSec: null };
+  // NOTE: the cache is at least what the steadiest run wrote. No run filled it from empty, so its
+  // true size is unknown and may be larger.
+  const writeCacheBytes = Math.max(...steady.map((point) => (point.write as FioDirection).bytesPerSec * (point.runtimeMs / 1000)));
   return { writeCacheBytes, sustainedBytesPerSec };
 }
 
@@ -276,6 +287,27 @@ export function compareWithMeasurements(profile: NvmeProfile, points: readonly F
         predictedP999Us: predictedUs(99.9),
       });
     }
+  }
+  return rows;
+}
+
+/**
+ * Predicts each job with a profile fitted to the other jobs (leave-one-out cross-validation), which
+ * measures how well the fit predicts runs it has not seen. Jobs without which no profile can be fitted
+ * (the only read or write job) are left out of the result.
+ */
+export function crossValidate(points: readonly FioPoint[], options: FitOptions): ComparisonRow[] {
+  const rows: ComparisonRow[] = [];
+  for (let left = 0; left < points.length; left++) {
+    const others = points.filter((_, index) => index !== left);
+    let profile: NvmeProfile;
+    try {
+      profile = fitNvmeProfile(others, options);
+    } catch (error) {
+      if (error instanceof FioInputError) continue;
+      throw error;
+    }
+    rows.push(...compareWithMeasurements(profile, [points[left]]));
   }
   return rows;
 }

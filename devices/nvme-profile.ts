@@ -1,13 +1,13 @@
 // A fitted NVMe profile: what `kvtier calibrate` derives from fio measurements, in the JSON format
 // documented in docs/devices.md, and the closed-form prediction of a fio job from it.
 //
-// The profile keeps, for each measured access pattern (direction, read share of the mix,
-// sequential or random, command size), a latency curve over the queue depth: the mean response
-// time and the completion-latency percentiles at each measured depth, smoothed to be non-decreasing
-// in depth. Between measured depths the curve is interpolated geometrically in log2(depth). Below the
-// shallowest depth it holds, and beyond the deepest it holds the throughput (every latency grows in
-// proportion to the depth), because a drive's internal parallelism is fitted only as far as it was
-// measured. Commands larger than the curve's command size add their extra bytes through the
+// The profile keeps a latency curve over the queue depth for each measured access pattern
+// (direction, read share of the mix, sequential or random, command size). A curve is the mean
+// response time and the completion-latency percentiles at each measured depth, smoothed to be
+// non-decreasing in depth. Between measured depths the curve is interpolated geometrically in
+// log2(depth). Below the shallowest depth it holds its values. Beyond the deepest it holds the
+// throughput (every latency grows in proportion to the depth), because a drive's internal
+// parallelism is fitted only as far as it was measured. Commands larger than the curve's command size add their extra bytes through the
 // direction's bandwidth pipe.
 
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -43,7 +43,7 @@ export interface LatencyCurve {
 export interface NvmeOperationProfile {
   /** Bandwidth ceiling of the direction's data pipe, in bytes per second (decimal). */
   bytesPerSec: number;
-  /** Where the ceiling comes from: a large-command fio run, a datasheet, or a lower bound. */
+  /** Source of the ceiling: a large-command fio run, a datasheet, or a lower bound. */
   bandwidthSource: string;
 }
 
@@ -62,7 +62,7 @@ export interface NvmeProfile {
   version: typeof PROFILE_VERSION;
   name: string;
   description: string;
-  /** Where the measurements and the other figures come from, with a year. */
+  /** Source of the measurements and the other figures, with a year. */
   source: string;
   /** User capacity in bytes (decimal), or null when unknown. */
   capacityBytes: number | null;

@@ -11,7 +11,7 @@
 // submissions, not over the commands in service. shape is drawn from the completion-latency
 // percentiles at the nearest measured depth, normalised to mean 1, so a closed loop at depth n
 // completes n / meanResponse(n) commands per second on average, as fio measured. Writes fill the
-// drive's write cache, which drains to flash at the sustained write rate; while it is full, a write
+// drive's write cache, which drains to flash at the sustained write rate. While it is full, a write
 // waits for room, so a long write stream settles at the sustained rate.
 //
 // The pipe comes before the latency so that one slow draw does not hold up the commands queued
@@ -54,7 +54,7 @@ export class FittedNvmeQueue extends DeviceQueue {
   private readonly draws: Uint16Array;
   private drawCursor = 0;
   // The write cache drains to flash at the sustained rate, modelled as a second FCFS pipe that
-  // every write enters; a write waits while that pipe's backlog would exceed the cache.
+  // every write enters. A write waits while that pipe's backlog would exceed the cache.
   private readonly writeCacheNs: number;
   private readonly nsPerSustainedByte: number;
   private flashFreeAt = 0;
@@ -142,8 +142,8 @@ export class FittedNvmeQueue extends DeviceQueue {
     const occupancyNs = extraBytes * this.pipeNsPerByte[op];
     let pipeStart = start > this.pipeAvailableAt[op] ? start : this.pipeAvailableAt[op];
     if (op === Operation.Write && this.writeCacheNs !== Infinity) {
-      // The backlog (flashFreeAt - now) x sustained rate is the cache's fill; once adding this
-      // write would overflow it, the write starts only when enough has drained.
+      // The cache's fill is the backlog (flashFreeAt - now) x sustained rate. When this write
+      // would overflow it, the write starts only once enough has drained.
       this.flashFreeAt = (this.flashFreeAt > pipeStart ? this.flashFreeAt : pipeStart) + bytes * this.nsPerSustainedByte;
       const roomAt = this.flashFreeAt - this.writeCacheNs;
       if (roomAt > pipeStart) pipeStart = roomAt;

@@ -72,9 +72,9 @@ export interface WriteAmplificationInput {
 }
 
 /**
- * Estimates the device write amplification of a cache's write stream: the share of each write that
- * fills whole erase blocks costs 1, and the rest costs the greedy-cleaning amplification of small
- * random writes at the spare factor left by the live data, 1 - liveBytes / rawCapacityBytes.
+ * Estimates the device write amplification of a cache's write stream. The share of each write that
+ * fills whole erase blocks costs 1. The rest costs the greedy-cleaning amplification of small random
+ * writes at the spare factor that the live data leaves, 1 - liveBytes / rawCapacityBytes.
  */
 export function deviceWriteAmplification(input: WriteAmplificationInput): number {
   const { rawCapacityBytes, liveBytes, meanWriteBytes, eraseBlockBytes, pageBytes } = input;

@@ -1,5 +1,5 @@
 // Admission policies for the tiers below the GPU. When a block is demoted or written into such a
-// tier, its admission policy decides whether the tier takes it at all; a rejected block is not
+// tier, its admission policy decides whether the tier takes it at all. A rejected block is not
 // written, so admission is the lever on SSD write volume and wear.
 //
 // - `always`: every block offered is admitted.

@@ -29,7 +29,7 @@ export class IndexedHeap {
     return this.index[handle] !== NONE;
   }
 
-  /** The handle that comes out first, or -1 when empty. */
+  /** Returns the handle that comes out first, or -1 when empty. */
   peek(): number {
     return this.size === 0 ? NONE : this.heap[0];
   }

@@ -33,7 +33,7 @@ export class ListSet {
     this.lengths = lengths;
   }
 
-  /** The list holding `handle`, or -1. */
+  /** Returns the list holding `handle`, or -1. */
   listOf(handle: number): number {
     return this.owner[handle];
   }

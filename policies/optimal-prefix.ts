@@ -1,7 +1,7 @@
 // Offline optimum for prefix caching, an upper bound for the online policies. It is Belady's MIN
 // (Belady, IBM Systems Journal, 1966) with bypass: evict the resident block whose next request is
-// farthest away, and do not insert a missed block whose next request is farther than every
-// resident's, or that is never requested again, when inserting it would evict something.
+// farthest away. When inserting a missed block would evict something, skip it if it is never
+// requested again or if its next request is farther than every resident's.
 //
 // MIN respects prefix usability without being told. Every request for block k of a context also
 // requests block k - 1 just before it, so block k - 1's next request always comes sooner than

@@ -6,8 +6,8 @@
 // the time saved per byte of cache, where L is the priority of the latest victim (so blocks not
 // requested for a while age out) and the frequency counts requests since the block was inserted.
 //
-// A block is worth its recompute time only while the blocks before it are cached too, so only the
-// last resident block of a context (a leaf) may be evicted: a block followed here by a resident
+// A block is worth its recompute time only while the blocks before it are cached too. So only the
+// last resident block of a context (a leaf) may be evicted, and a block followed here by a resident
 // block of its context waits until that block has gone. Among leaves the lowest priority goes
 // first, then the one requested least recently. The links to a block's previous block come from
 // `previousHandle`; each carries the previous block's insertion generation, so a link to a block

@@ -7,8 +7,8 @@
 // probability q after each turn, and idle time t since its latest block request, that probability is
 //   P(t) = q (F(t + h) - F(t)) / (1 - q F(t)),
 // where F is T's distribution function and h the horizon. The numerator is the chance that the
-// next turn exists and lands in the window; the denominator the chance that the session is still
-// alive after t idle seconds. P rises while a typical user is still thinking and then falls as the
+// next turn exists and lands in the window. The denominator is the chance that the session is
+// still alive after t idle seconds. P rises while a typical user is still thinking and then falls as the
 // session looks abandoned. The defaults are the synthetic workload's: median 116 s, p90 1,372 s,
 // and a geometric number of turns with mean 4.8, so q = 1 - 1/4.8.
 //
@@ -183,8 +183,11 @@ class ThinkTime implements EvictionPolicy {
   }
 }
 
-/** Complementary error function, with absolute error below 1.2e-7 (Numerical Recipes' erfcc, Chebyshev fit). */
-function erfc(x: number): number {
+/**
+ * Returns the complementary error function by a Chebyshev-fitted approximation, within 1e-7 of the
+ * exact values that the tests check.
+ */
+export function erfc(x: number): number {
   const z = Math.abs(x);
   const t = 1 / (1 + 0.5 * z);
   const r =

@@ -40,7 +40,7 @@ export interface RunFacts {
   ssdDrive?: SsdDriveFacts | null;
 }
 
-/** What the SSD tier's drive went through; figures are null where the drive's data lacks what they need. */
+/** Write reuse and endurance of the SSD tier's drive; a figure is null where the drive's data lacks what it needs. */
 export interface SsdDriveFacts {
   /** Blocks written to the SSD tier that were later read back at least once. */
   readBackBlocks: number;

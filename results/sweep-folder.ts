@@ -114,7 +114,7 @@ export function readRunTexts(dir: string, manifest: SweepManifest): string[] {
     if (existsSync(path)) texts.push(readFileSync(path, 'utf8'));
     else missing.push(index);
   }
-  if (missing.length > 0) throw new SweepFolderError(`${dir} lacks ${missing.length} of ${manifest.runCount} runs (${describeIndices(missing)})`);
+  if (missing.length > 0) throw new SweepFolderError(`${dir} is missing ${missing.length} of ${manifest.runCount} runs (${describeIndices(missing)})`);
   return texts;
 }
 
@@ -125,7 +125,7 @@ function describeIndices(indices: readonly number[]): string {
 
 /**
  * Joins the runs of shard folders `dirs` into a manifest without shard and the run texts in index
- * order. Throws SweepFolderError when a folder is not a sweep folder, the folders hold different
+ * order. Throws SweepFolderError when a folder is not a sweep folder, the folders contain different
  * sweeps, a run is in two folders, or a run is in none.
  */
 export function joinShards(dirs: readonly string[]): { manifest: SweepManifest; texts: string[] } {
@@ -155,7 +155,7 @@ export function joinShards(dirs: readonly string[]): { manifest: SweepManifest; 
   for (let index = 0; index < manifest.runCount; index++) if (!texts.has(index)) missing.push(index);
   if (missing.length > 0) {
     throw new SweepFolderError(
-      `the folders hold ${texts.size} of ${manifest.runCount} runs; missing ${describeIndices(missing)}. ` +
+      `the folders contain ${texts.size} of ${manifest.runCount} runs; missing ${describeIndices(missing)}. ` +
         'Run the missing shards (or rerun a shard to finish it) and merge again',
     );
   }

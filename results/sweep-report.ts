@@ -115,7 +115,7 @@ function reportSections(results: SweepResults, plots: PlotFile[]): { title: stri
   const axes = results.axes.map((axis) => `\`${axis.key}\` (${axis.values.map(formatAxisValue).join(', ')})`).join('; ');
   const intro = [
     `kvtier ${results.kvtierVersion}. ${results.runCount} runs: ${results.cellCount} cells x ${seeds} seed${seeds === 1 ? '' : 's'}. Axes: ${axes}.`,
-    'Each value is the mean over the seeds of a cell; ± gives the half-width of the 95% confidence interval for the mean, ' +
+    'Each value is the mean over the seeds of a cell. The ± gives the half-width of the 95% confidence interval for the mean, ' +
       'mean ± t(0.975, n-1) x s / sqrt(n), with s the sample standard deviation of the n seeds.',
   ];
   const sections: Section[] = [];
@@ -141,8 +141,9 @@ function reportSections(results: SweepResults, plots: PlotFile[]): { title: stri
   sections.push({
     heading: 'Files',
     paragraphs: [
-      '`results.csv` holds every metric of every cell (one row per cell x metric: n, mean, sd, ci95_low, ci95_high); `results.json` the same per cell, ' +
-        'with the TTFT quantiles; `runs/` one record per run with its resolved scenario and summary. Metric definitions: docs/metrics.md in the kvtier repository.',
+      '`results.csv` contains every metric of every cell (one row per cell x metric: n, mean, sd, ci95_low, ci95_high). ' +
+        '`results.json` contains the same per cell, with the TTFT quantiles. `runs/` contains one record per run with its resolved scenario and summary. ' +
+        'Metric definitions: docs/metrics.md in the kvtier repository.',
     ],
     tables: [],
     plots: [],

@@ -179,7 +179,7 @@ export class KvStore {
    * Records that a request used block `id` of `tokens` tokens and that it now sits in GPU memory:
    * a GPU hit is touched, otherwise the block is inserted into the GPU tier (a copy-up when
    * `readFromTier` > 0 names the lower tier it was read from, else a freshly computed block).
-   * `previousId` is the id of the block before it in the context, or NaN for the first block; the
+   * `previousId` is the id of the block before it in the context, or NaN for the first block. The
    * caller fills the rest of `access` (time, session, position, turn, recompute time) beforehand.
    */
   touch(id: number, tokens: number, readFromTier: number, previousId = Number.NaN): void {
@@ -260,6 +260,7 @@ export class KvStore {
     const recomputeNs = access.recomputeNs;
     const nextAccessIndex = access.nextAccessIndex;
     const currentHandle = this.currentHandle;
+
     access.session = this.sessions[handle];
     access.position = this.positions[handle];
     access.turn = this.turns[handle];
@@ -270,6 +271,7 @@ export class KvStore {
     access.nextAccessIndex = this.nextAccess[handle];
     this.currentHandle = handle;
     const inserted = this.insertWithAccess(tier, handle, fromTier);
+
     this.currentHandle = currentHandle;
     access.session = session;
     access.position = position;

@@ -92,7 +92,7 @@ export const scenarioSchema = z
             ...tierFields,
             enabled: z.boolean().default(true),
             device: z.string().default('ddr5-host'),
-            /** Which blocks offered from the GPU tier are written: always, after(n=N) offers, or multi-turn. */
+            /** Admission of blocks offered from the GPU tier: always, after(n=N) offers, or multi-turn. */
             admission: admissionSchema.default('always'),
           })
           .strict()
@@ -104,7 +104,7 @@ export const scenarioSchema = z
             /** An NVMe preset name, or the path of a fitted profile (a `.json` file from `kvtier calibrate`). */
             device: z.string().default('pblaze7-7a40'),
             count: z.number().int().min(1).max(64).default(1),
-            /** Which blocks offered from the tier above are written: always, after(n=N) offers, or multi-turn. */
+            /** Admission of blocks offered from the tier above: always, after(n=N) offers, or multi-turn. */
             admission: admissionSchema.default('always'),
             /** Rated endurance of the drive, overriding the preset's: drive writes per day over `warrantyYears`. */
             ratedDwpd: z.number().positive().optional(),

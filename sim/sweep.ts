@@ -73,7 +73,7 @@ function readJsonFile(path: string, what: string): unknown {
   }
 }
 
-/** Reads and plans a sweep file; see `planSweep`. */
+/** Reads a sweep file and plans it with `planSweep`. */
 export function readSweepFile(path: string, kvtierVersion: string): SweepPlan {
   return planSweep(readJsonFile(path, 'sweep file'), { source: path, folder: dirname(path), kvtierVersion });
 }
@@ -171,8 +171,6 @@ export function planSweep(input: unknown, options: PlanOptions): SweepPlan {
       const text = JSON.stringify(value);
       if (seen.has(text)) throw new SweepError(`invalid sweep in ${source}: axes.${key}: the value ${text} is listed twice`);
       seen.add(text);
-      // Each value alone over the base, so an invalid value is reported with its own axis.
-      parseAxisValue(base, paths, value, source, key);
     }
     axes.push({ key, paths, values });
   }
@@ -192,14 +190,11 @@ export function planSweep(input: unknown, options: PlanOptions): SweepPlan {
   }
 
   const definition: SweepDefinition = { name: file.name, base, axes, plots };
-  return { definition, ...expandRuns(definition, base, source, kvtierVersion) };
+  return { definition, ...expandRuns(definition, base, options) };
 }
 
-function parseAxisValue(base: Scenario, paths: string[][], value: unknown, source: string, key: string): void {
-  validateScenario(mergeScenario(base, overrideOf(paths, value)), source, `axes.${key} = ${describeValue(value)}`);
-}
-
-function expandRuns(definition: SweepDefinition, base: Scenario, source: string, kvtierVersion: string): { runs: PlannedRun[]; cellCount: number } {
+function expandRuns(definition: SweepDefinition, base: Scenario, options: PlanOptions): { runs: PlannedRun[]; cellCount: number } {
+  const { source, folder, kvtierVersion } = options;
   const { axes } = definition;
   const runCount = axes.reduce((product, axis) => product * axis.values.length, 1);
   const cellAxes = axes.filter((axis) => axis.key !== SEED_AXIS);
@@ -226,7 +221,10 @@ function expandRuns(definition: SweepDefinition, base: Scenario, source: string,
     const described = Object.entries(values)
       .map(([key, value]) => `${key} = ${describeValue(value)}`)
       .join(', ');
-    const validated = validateScenario(scenario, source, `run ${index} (${described})`);
+    // Each whole run is validated, not each axis value alone, because a value may be valid only
+    // together with another axis's value (a large model with more tensor-parallel GPUs). A relative
+    // trace path here comes from an axis value, because the base's is already absolute.
+    const validated = validateScenario(resolveTracePath(scenario, folder), source, `run ${index} (${described})`);
     // Parsed again so that kvtierVersion takes its place in the schema's key order, as `kvtier run` writes it.
     const config = parseScenario({ ...validated, kvtierVersion }, 'the resolved scenario');
     runs.push({ index, cell, values, config });

@@ -4,6 +4,10 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readFioResults } from '../devices/fio.js';
+import { assessFit, compareWithMeasurements } from '../devices/nvme-fit.js';
+import { loadNvmeProfile } from '../devices/nvme-profile.js';
+import { wafFifo, wafGreedy } from '../devices/write-amplification.js';
 import { parsePolicySpec } from '../policies/registry.js';
 import { replayMooncakeBlocks } from './block-replay.js';
 import { readObjectTrace, simulateObjectTrace } from './cachesim.js';
@@ -26,6 +30,8 @@ export interface ValidationCheck {
 export interface ValidationPaths {
   /** test/fixtures of the kvtier repository. */
   fixturesDir: string;
+  /** devices/profiles of the kvtier repository: the fitted NVMe presets. */
+  profilesDir: string;
   /** The shipped Mooncake conversation trace. */
   mooncakeTrace: string;
 }
@@ -133,5 +139,43 @@ const QUEUEING: ValidationCheck = {
     }),
 };
 
+const WRITE_AMPLIFICATION: ValidationCheck = {
+  name: 'SSD write amplification',
+  run: ({ fixturesDir }) => {
+    const reference = 'Desnoyers, SYSTOR 2012 (to 3 decimals)';
+    const rows: ValidationRow[] = [];
+    for (const row of readCsvRows(join(fixturesDir, 'reference', 'ssd-waf-desnoyers.csv'))) {
+      const spareFactor = Number(row.spare_factor);
+      const cases: [string, string, number][] = [
+        ['FIFO/LRU cleaning', row.waf_lru_fifo_cleaning, wafFifo(spareFactor)],
+        ['greedy, 64 pages per block', row.waf_greedy_64_pages_per_block, wafGreedy(spareFactor, 64)],
+        ['greedy, 256 pages per block', row.waf_greedy_256_pages_per_block, wafGreedy(spareFactor, 256)],
+      ];
+      for (const [cleaning, expected, got] of cases) {
+        rows.push({ check: `spare factor ${spareFactor}, ${cleaning}`, reference, expected, got: got.toFixed(3), pass: got.toFixed(3) === expected });
+      }
+    }
+    return rows;
+  },
+};
+
+// The fitted presets must reproduce the fio runs they were fitted to: at least 90% of the points
+// within 10% on IOPS and 20% on p99 latency.
+const DEVICE_FIT: ValidationCheck = {
+  name: 'NVMe model against the bundled fio measurements',
+  run: ({ fixturesDir, profilesDir }) =>
+    ['sabrent-rocket4plus-2tb', 'local-virtio'].map((name) => {
+      const profile = loadNvmeProfile(join(profilesDir, `${name}.json`));
+      const quality = assessFit(compareWithMeasurements(profile, readFioResults([join(fixturesDir, 'fio', name)])));
+      return {
+        check: `${name}: points within 10% IOPS and 20% p99`,
+        reference: `fio runs in test/fixtures/fio/${name}`,
+        expected: '>= 90%',
+        got: `${quality.within} of ${quality.points} (${(quality.share * 100).toFixed(0)}%)`,
+        pass: quality.share >= 0.9,
+      };
+    }),
+};
+
 /** Every check of `kvtier validate`, in the order it prints them. */
-export const VALIDATION_CHECKS: ValidationCheck[] = [LIBCACHESIM, MOONCAKE_LRU, KV_SIZE, QUEUEING];
+export const VALIDATION_CHECKS: ValidationCheck[] = [LIBCACHESIM, MOONCAKE_LRU, KV_SIZE, WRITE_AMPLIFICATION, QUEUEING, DEVICE_FIT];

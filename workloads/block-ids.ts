@@ -36,7 +36,7 @@ export class ChainBlockIds {
 
   /**
    * Writes the prompt and context block ids of `out` from its `inputTokens` and `outputTokens`.
-   * Requests of one session pass the session id (an integer in [0, 2^32 - 1)); a request without a
+   * Requests of one session pass the session id, an integer in [0, 2^32 - 1). A request without a
    * session passes -1 and its own `requestIndex`, so it shares no blocks beyond the shared prefix.
    */
   write(sessionId: number, requestIndex: number, out: RequestRecord): void {

@@ -1,12 +1,12 @@
-// Named synthetic workloads. Each preset is a partial configuration over the synthetic defaults;
-// the comment on each gives where its numbers come from, and which of them are estimates.
+// Named synthetic workloads. Each preset is a partial configuration over the synthetic defaults.
+// Its `source` names where its numbers come from and which of them are estimates.
 
 import type { SyntheticWorkloadInput } from './synthetic.js';
 
 export interface WorkloadPreset {
   name: string;
   description: string;
-  /** Where the numbers come from. */
+  /** Origin of the numbers, and which of them are estimates. */
   source: string;
   workload: SyntheticWorkloadInput;
 }

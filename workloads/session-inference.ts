@@ -6,82 +6,66 @@
 // request has the longest prefix wins, and among equal prefixes the most recent.
 //
 // NOTE: a session whose latest request ended inside a shared system prompt's blocks can absorb an
-// unrelated request that starts with the same system prompt. The trace holds no information that
+// unrelated request that starts with the same system prompt. The trace contains no information that
 // could tell the two apart.
+
+import { ActiveSessions } from './active-sessions.js';
+import { IdMap } from './id-map.js';
 
 /** Tracks sessions' latest requests and assigns each new request a session id. */
 export class SessionInference {
   /** Sessions started so far, which is also the next session id. */
   sessionCount = 0;
 
-  // Id of each session's latest request's last full block, mapped to the session.
-  private readonly sessionByLastBlock = new Map<number, number>();
-  // Latest request of each active session: arrival and last full block id (NaN when it had none).
-  private readonly latestBySession = new Map<number, { arrivalAt: number; lastBlock: number }>();
-  // Sessions in the order of their latest request, for forgetting idle ones.
-  private queueSessions: number[] = [];
-  private queueArrivals: number[] = [];
-  private queueHead = 0;
+  private readonly active: ActiveSessions;
+  // Id of each active session's latest request's last full block, mapped to the session id.
+  private readonly sessionByLastBlock = new IdMap();
+  private readonly forget = (slot: number) => {
+    const lastBlock = this.active.lastBlock[slot];
+    if (!Number.isNaN(lastBlock)) this.sessionByLastBlock.delete(lastBlock);
+  };
 
   /** `sessionGapNs`: a session idle for longer than this many ns is forgotten. */
   constructor(
     readonly blockTokens: number,
-    readonly sessionGapNs: number,
-  ) {}
+    sessionGapNs: number,
+  ) {
+    this.active = new ActiveSessions(sessionGapNs);
+  }
+
+  /** Sessions currently remembered. */
+  get activeCount(): number {
+    return this.active.size;
+  }
 
   /**
    * Returns the session of a request arriving at `arrivalAt` (ns, non-decreasing from call to
    * call) whose prompt of `inputTokens` tokens has block ids `blockIds[0, blockCount)`.
    */
   assign(arrivalAt: number, inputTokens: number, blockIds: Float64Array, blockCount: number): number {
-    this.expire(arrivalAt);
-    let sessionId = -1;
-    for (let index = blockCount - 1; index >= 0; index--) {
+    const active = this.active;
+    active.expire(arrivalAt, this.forget);
+    let slot = -1;
+    for (let index = blockCount - 1; index >= 0 && slot < 0; index--) {
       const candidate = this.sessionByLastBlock.get(blockIds[index]);
-      if (candidate !== undefined) {
-        sessionId = candidate;
-        break;
-      }
+      if (candidate >= 0) slot = active.find(candidate);
     }
-    let latest = sessionId < 0 ? undefined : this.latestBySession.get(sessionId);
-    if (latest === undefined) {
-      sessionId = this.sessionCount++;
-      latest = { arrivalAt, lastBlock: NaN };
-      this.latestBySession.set(sessionId, latest);
+    if (slot < 0) {
+      slot = active.open(this.sessionCount++);
     } else {
-      this.sessionByLastBlock.delete(latest.lastBlock);
+      this.forget(slot);
     }
 
-    latest.arrivalAt = arrivalAt;
-    latest.lastBlock = NaN;
+    active.lastBlock[slot] = NaN;
     const fullBlocks = Math.min(Math.floor(inputTokens / this.blockTokens), blockCount);
     if (fullBlocks > 0) {
       const lastBlock = blockIds[fullBlocks - 1];
       const previousOwner = this.sessionByLastBlock.get(lastBlock);
-      if (previousOwner !== undefined) this.latestBySession.get(previousOwner)!.lastBlock = NaN;
-      this.sessionByLastBlock.set(lastBlock, sessionId);
-      latest.lastBlock = lastBlock;
+      if (previousOwner >= 0) active.lastBlock[active.find(previousOwner)] = NaN;
+      this.sessionByLastBlock.set(lastBlock, active.sessionIds[slot]);
+      active.lastBlock[slot] = lastBlock;
     }
-    this.queueSessions.push(sessionId);
-    this.queueArrivals.push(arrivalAt);
-    return sessionId;
-  }
-
-  private expire(now: number): void {
-    const limit = now - this.sessionGapNs;
-    while (this.queueHead < this.queueSessions.length && this.queueArrivals[this.queueHead] < limit) {
-      const sessionId = this.queueSessions[this.queueHead];
-      const arrivalAt = this.queueArrivals[this.queueHead];
-      this.queueHead++;
-      const latest = this.latestBySession.get(sessionId);
-      if (latest === undefined || latest.arrivalAt !== arrivalAt) continue;
-      this.latestBySession.delete(sessionId);
-      if (!Number.isNaN(latest.lastBlock)) this.sessionByLastBlock.delete(latest.lastBlock);
-    }
-    if (this.queueHead > 1024 && this.queueHead * 2 > this.queueSessions.length) {
-      this.queueSessions = this.queueSessions.slice(this.queueHead);
-      this.queueArrivals = this.queueArrivals.slice(this.queueHead);
-      this.queueHead = 0;
-    }
+    active.touch(slot, arrivalAt);
+    return active.sessionIds[slot];
   }
 }

@@ -12,8 +12,6 @@ export interface SessionTurn {
   previousArrivalAt: number;
   /** Elapsed time of the session's previous row in ns, or NaN when unknown or on its first row. */
   previousElapsedNs: number;
-  /** Prompt plus response tokens of the session's previous row, or 0 on its first row. */
-  previousContextTokens: number;
 }
 
 interface SessionEntry {
@@ -21,7 +19,6 @@ interface SessionEntry {
   turns: number;
   lastArrivalAt: number;
   lastElapsedNs: number;
-  lastContextTokens: number;
 }
 
 /** A session key: the trace's string id, or an integer id. Integers are cheaper map keys. */
@@ -37,7 +34,7 @@ export class SessionTable {
   private queueKeys: SessionKey[] = [];
   private queueArrivals: number[] = [];
   private queueHead = 0;
-  private readonly result: SessionTurn = { sessionId: 0, turn: 0, previousArrivalAt: NaN, previousElapsedNs: NaN, previousContextTokens: 0 };
+  private readonly result: SessionTurn = { sessionId: 0, turn: 0, previousArrivalAt: NaN, previousElapsedNs: NaN };
 
   /** `sessionGapNs`: idle time after which a session is forgotten, in ns. */
   constructor(readonly sessionGapNs: number) {}
@@ -49,26 +46,24 @@ export class SessionTable {
 
   /**
    * Records a row of session `key` arriving at `arrivalAt` (ns, non-decreasing from call to call)
-   * with elapsed time `elapsedNs` (NaN when unknown) and `contextTokens` of prompt and response,
-   * and returns its session id and turn. The returned object is reused by the next call.
+   * with elapsed time `elapsedNs` (NaN when unknown), and returns its session id and turn. The
+   * returned object is reused by the next call.
    */
-  touch(key: SessionKey, arrivalAt: number, elapsedNs: number, contextTokens = 0): SessionTurn {
+  touch(key: SessionKey, arrivalAt: number, elapsedNs: number): SessionTurn {
     this.expire(arrivalAt);
     const result = this.result;
     let entry = this.entries.get(key);
     if (entry === undefined) {
-      entry = { sessionId: this.sessionCount++, turns: 0, lastArrivalAt: NaN, lastElapsedNs: NaN, lastContextTokens: 0 };
+      entry = { sessionId: this.sessionCount++, turns: 0, lastArrivalAt: NaN, lastElapsedNs: NaN };
       this.entries.set(key, entry);
     }
     result.sessionId = entry.sessionId;
     result.turn = entry.turns;
     result.previousArrivalAt = entry.lastArrivalAt;
     result.previousElapsedNs = entry.lastElapsedNs;
-    result.previousContextTokens = entry.lastContextTokens;
     entry.turns++;
     entry.lastArrivalAt = arrivalAt;
     entry.lastElapsedNs = elapsedNs;
-    entry.lastContextTokens = contextTokens;
     this.queueKeys.push(key);
     this.queueArrivals.push(arrivalAt);
     return result;

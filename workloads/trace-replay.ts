@@ -1,6 +1,6 @@
 // Replaying a trace as a workload. Every reader yields the trace's rows in file order as request
-// records; `OpenLoopTrace` sends each at its recorded instant, and `ClosedLoopReplay` sends each
-// session's first turn at its recorded instant and every later turn at the previous turn's
+// records. `OpenLoopTrace` sends each at its recorded instant. `ClosedLoopReplay` sends each
+// session's first turn at its recorded instant, and every later turn at the previous turn's
 // simulated completion plus the recorded think time.
 
 import { TraceError } from './line-reader.js';
@@ -51,7 +51,7 @@ export class OpenLoopTrace implements Workload {
   }
 }
 
-// A row read ahead of its turn, kept until the simulator asks for it.
+// A row read ahead of its turn, kept until the simulator requests it.
 interface BufferedRow {
   recordedAt: number;
   elapsedNs: number;
@@ -67,9 +67,9 @@ interface ClosedSession {
 /**
  * Replays a trace with sessions closed-loop. Rows without a session, and the first row of each
  * session, arrive at their recorded instants. A later row of a session arrives at the simulated
- * completion of the session's previous row plus the recorded think time: the recorded gap between
- * the two rows minus the previous row's elapsed time (or the whole gap when elapsed time is not
- * recorded), at least 0.
+ * completion of the session's previous row plus the recorded think time. That think time is the
+ * recorded gap between the two rows minus the previous row's elapsed time, at least 0, or the
+ * whole gap when the trace records no elapsed time.
  *
  * The trace is read only as far as needed. When the simulator completes a turn whose session has
  * no buffered next row, rows are read ahead until that session's next row appears, or a row more

@@ -3,18 +3,18 @@
 // from block ids) with their turns and think times. Memory holds fixed-size histograms, the
 // sessions active within one session gap, and one entry per distinct block id.
 
-import { BlockIdSet } from './block-set.js';
+import { BlockIdSet, FIRST_FLAG } from './block-set.js';
 import { DEFAULT_SESSION_GAP_SEC } from './burstgpt.js';
 import { QuantileHistogram } from './histogram.js';
 import { createRequestRecord } from './request.js';
 import { SessionInference } from './session-inference.js';
-import { SessionTable } from './session-table.js';
+import { ActiveSessions } from './active-sessions.js';
 import type { TraceReader } from './trace-replay.js';
 
 const NS_PER_SEC = 1e9;
 const NS_PER_MS = 1e6;
 const MS_PER_SEC = 1e3;
-const SEEN_IN_PROMPT = 1;
+const SEEN_IN_PROMPT = FIRST_FLAG;
 const SEEN_IN_CONTEXT = 2;
 
 /** Percentiles and mean of one quantity, in the unit its name gives. */
@@ -125,9 +125,10 @@ export function collectTraceStats(reader: TraceReader, options: TraceStatsOption
   const gaps = new RunningMoments();
   const sessionGaps = new RunningMoments();
   const blocks = new BlockIdSet();
-  const sessions = new SessionTable(sessionGapNs);
+  const sessions = new ActiveSessions(sessionGapNs);
+  let sessionCount = 0;
   const inference = !reader.hasSessions && options.recordedBlockIds ? new SessionInference(reader.blockTokens, sessionGapNs) : null;
-  const endSession = (_sessionId: number, turnCount: number) => turnCounts.record(turnCount);
+  const endSession = (slot: number) => turnCounts.record(sessions.turns[slot]);
 
   let requests = 0;
   let firstArrivalAt = NaN;
@@ -166,17 +167,28 @@ export function collectTraceStats(reader: TraceReader, options: TraceStatsOption
       }
 
       sessions.expire(arrivalAt, endSession);
-      const turn = sessions.touch(sessionId, arrivalAt, reader.elapsedNs, record.inputTokens + record.outputTokens);
-      if (turn.turn === 0) {
+      let slot = sessions.find(sessionId);
+      if (slot < 0) {
+        slot = sessions.open(sessionId);
+        sessionCount++;
+      }
+      const turn = sessions.turns[slot];
+      const previousArrivalAt = sessions.lastArrivalAt[slot];
+      const previousElapsedNs = sessions.lastElapsedNs[slot];
+      const previousContextTokens = sessions.lastContextTokens[slot];
+      sessions.touch(slot, arrivalAt);
+      sessions.lastElapsedNs[slot] = reader.elapsedNs;
+      sessions.lastContextTokens[slot] = record.inputTokens + record.outputTokens;
+      if (turn === 0) {
         if (!Number.isNaN(lastSessionStartAt)) sessionGaps.add((arrivalAt - lastSessionStartAt) / NS_PER_SEC);
         lastSessionStartAt = arrivalAt;
         turns.firstInputTokens.record(record.inputTokens);
       } else {
-        const elapsedNs = Number.isNaN(turn.previousElapsedNs) ? 0 : turn.previousElapsedNs;
-        const thinkNs = arrivalAt - turn.previousArrivalAt - elapsedNs;
+        const elapsedNs = Number.isNaN(previousElapsedNs) ? 0 : previousElapsedNs;
+        const thinkNs = arrivalAt - previousArrivalAt - elapsedNs;
         if (thinkNs < 0) negativeThinkTimes++;
         thinkMs.record(Math.max(0, thinkNs) / NS_PER_MS);
-        const addedTokens = record.inputTokens - turn.previousContextTokens;
+        const addedTokens = record.inputTokens - previousContextTokens;
         if (addedTokens < 0) turns.shrinkingTurns++;
         turns.addedInputTokens.record(Math.max(0, addedTokens));
         turns.laterInputTokens.record(record.inputTokens);
@@ -208,8 +220,8 @@ export function collectTraceStats(reader: TraceReader, options: TraceStatsOption
         ? null
         : {
             source: sessionSource,
-            count: sessions.sessionCount,
-            sessionRatePerSec: spanSec > 0 ? sessions.sessionCount / spanSec : NaN,
+            count: sessionCount,
+            sessionRatePerSec: spanSec > 0 ? sessionCount / spanSec : NaN,
             sessionInterArrivalCv: sessionGaps.cv(),
             turnsPerSession: summarize(turnCounts, 1),
             thinkTimeSec: summarize(thinkMs, MS_PER_SEC),

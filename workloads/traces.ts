@@ -25,7 +25,7 @@ export interface OpenTraceOptions {
   seed?: number | string;
 }
 
-/** Whether the trace format records block ids (otherwise kvtier assigns them from token counts). */
+/** Returns whether the trace format records block ids; otherwise kvtier assigns them from token counts. */
 export function recordsBlockIds(format: TraceFormat): boolean {
   return format === 'mooncake' || format === 'kvtier';
 }

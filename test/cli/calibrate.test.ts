@@ -56,6 +56,8 @@ describe('kvtier calibrate --from-fio', () => {
     const result = kvtier(['calibrate', '--from-fio', join(fixtures, 'local-virtio'), '--out', out]);
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/5 of 5 points within 10% on IOPS and 20% on p99/);
+    // Each virtio pattern was measured at one depth, so no job can be predicted from the others.
+    expect(result.stdout).toMatch(/leave-one-out \(each job predicted by a fit to the others\): 0 of 5 points/);
     expect(result.stdout).toMatch(/randread\s+1m\s+8\s+1\s+528\s+528/);
   });
 
@@ -72,6 +74,32 @@ describe('kvtier calibrate --from-fio', () => {
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/profile\.json is not fio JSON output: missing "fio version"/);
     expect(existsSync(join(scratch, 'never.json'))).toBe(false);
+  });
+});
+
+describe('kvtier run --ssd PROFILE.json', () => {
+  const profile = join(root, 'devices/profiles/sabrent-rocket4plus-2tb.json');
+
+  it('runs byte for byte the same twice', () => {
+    const first = join(scratch, 'run-first');
+    const second = join(scratch, 'run-second');
+    for (const out of [first, second]) {
+      const result = kvtier(['run', '--sessions', '20', '--dram', '16GB', '--ssd', profile, '--out', out, '--quiet']);
+      expect(result.status, result.stderr).toBe(0);
+    }
+    const summary = readFileSync(join(first, 'summary.json'), 'utf8');
+    expect(readFileSync(join(second, 'summary.json'), 'utf8')).toBe(summary);
+    expect(JSON.parse(summary).ssd.deviceWriteAmplification).toBeGreaterThanOrEqual(1);
+  });
+
+  it('names a profile that is missing a field', () => {
+    const broken = join(scratch, 'run-broken.json');
+    const content = JSON.parse(readFileSync(profile, 'utf8'));
+    delete content.channels;
+    writeFileSync(broken, JSON.stringify(content));
+    const result = kvtier(['run', '--sessions', '5', '--ssd', broken, '--out', join(scratch, 'never-run'), '--quiet']);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/NVMe profile .*run-broken\.json is invalid: "channels" is missing/);
   });
 });
 

@@ -81,12 +81,19 @@ describe('planSweep', () => {
 
   it('rejects an unknown scenario key in an axis', () => {
     const sweep = { ...SMALL_SWEEP, axes: { 'tiers.dram.polcy': ['lru'] } };
-    expect(() => plan(sweep)).toThrow(/axes\.tiers\.dram\.polcy = lru.*\n {2}tiers\.dram: Unrecognized key: "polcy"/);
+    expect(() => plan(sweep)).toThrow(/run 0 \(tiers\.dram\.polcy = lru\):\n {2}tiers\.dram: Unrecognized key: "polcy"/);
   });
 
   it('rejects an invalid axis value', () => {
     const sweep = { ...SMALL_SWEEP, axes: { 'tiers.dram.policy': ['lru', 'lru(x=1)'] } };
-    expect(() => plan(sweep)).toThrow(/axes\.tiers\.dram\.policy = lru\(x=1\).*\n {2}tiers\.dram\.policy: policy "lru": unknown parameter "x"/);
+    expect(() => plan(sweep)).toThrow(/run 1 \(tiers\.dram\.policy = lru\(x=1\)\):\n {2}tiers\.dram\.policy: policy "lru": unknown parameter "x"/);
+  });
+
+  it('accepts values valid only together', () => {
+    // deepseek-v3's weights do not fit on the base scenario's single GPU, but do on eight.
+    const sweep = { ...SMALL_SWEEP, axes: { 'model.preset': ['deepseek-v3'], 'gpu.tensorParallel': [8] } };
+    expect(() => plan({ ...sweep, axes: { 'model.preset': ['deepseek-v3'] } })).toThrow(/deepseek-v3 needs/);
+    expect(plan(sweep).runs).toHaveLength(1);
   });
 
   it('rejects a repeated axis value', () => {
@@ -105,6 +112,14 @@ describe('planSweep', () => {
   it('rejects a run whose capacities do not fit', () => {
     const sweep = { ...SMALL_SWEEP, axes: { 'tiers.gpu.capacity': ['1GB', '500GB'] } };
     expect(() => plan(sweep)).toThrow(/tiers\.gpu\.capacity/);
+  });
+
+  it('resolves trace paths against the sweep folder', () => {
+    const trace = { kind: 'mooncake', path: 'workloads/data/mooncake_conversation_trace.jsonl' };
+    const { runs } = plan({ ...SMALL_SWEEP, axes: { workload: [trace] } });
+    const workload = runs[0].config.workload;
+    expect(workload.kind).toBe('mooncake');
+    expect('path' in workload && workload.path).toBe(join(root, trace.path));
   });
 
   it('selects every N-th run for a shard', () => {
@@ -196,6 +211,8 @@ describe('kvtier sweep', () => {
     const result = kvtier(['sweep', '--config', sweepFile, '--out', threaded, '--workers', '3']);
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/8 to run on 3 workers/);
+    // stderr is a pipe here, not a terminal, so no progress bar is drawn.
+    expect(result.stderr).toBe('');
     expect(readTree(threaded)).toEqual(readTree(serial));
   });
 
@@ -221,7 +238,7 @@ describe('kvtier sweep', () => {
     expect(kvtier(['sweep', '--config', sweepFile, '--out', dir, '--shard', '0/2']).status).toBe(0);
     const result = kvtier(['merge', dir, '--out', tempDir('kvtier-sweep-merge-fail-')]);
     expect(result.status).toBe(2);
-    expect(result.stderr).toMatch(/hold 4 of 8 runs; missing runs 1, 3, 5, 7/);
+    expect(result.stderr).toMatch(/contain 4 of 8 runs; missing runs 1, 3, 5, 7/);
   });
 
   it('fails to merge a shard twice', () => {
@@ -256,7 +273,7 @@ describe('kvtier sweep', () => {
     const out = join(tempDir('kvtier-sweep-bad-out-'), 'out');
     const result = kvtier(['sweep', '--config', file, '--out', out]);
     expect(result.status).toBe(2);
-    expect(result.stderr).toMatch(/axes\.tiers\.ssd\.capasity = 1GB/);
+    expect(result.stderr).toMatch(/tiers\.ssd\.capasity = 1GB.*\n {2}tiers\.ssd: Unrecognized key: "capasity"/);
     expect(existsSync(out)).toBe(false);
   });
 

@@ -15,6 +15,8 @@ describe('kvtier validate', () => {
     expect(Number(total)).toBeGreaterThanOrEqual(130);
     expect(result.stdout).toContain('## libCacheSim miss counts: 99 of 99 pass');
     expect(result.stdout).toContain('## Mooncake block-level LRU: 15 of 15 pass');
+    expect(result.stdout).toContain('## SSD write amplification: 15 of 15 pass');
+    expect(result.stdout).toContain('## NVMe model against the bundled fio measurements: 2 of 2 pass');
   });
 
   it('marks a failing row', () => {

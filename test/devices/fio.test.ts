@@ -91,6 +91,16 @@ describe('readFioResults', () => {
     expect(point.read?.clatPercentilesNs.get(99)).toBeCloseTo((4 / 3) * first.read.clat_ns.percentile['99.000000'], 6);
   });
 
+  it('reads lat_ns percentiles without clat ones', () => {
+    // fio run with lat_percentiles=1 reports the percentiles under lat_ns.
+    const document = JSON.parse(readFileSync(join(sabrent, 'randread-1-1.json'), 'utf8'));
+    const read = document.jobs[0].read;
+    read.lat_ns.percentile = read.clat_ns.percentile;
+    delete read.clat_ns.percentile;
+    const [point] = parseFioJson(JSON.stringify(document), 'lat.json');
+    expect(point.read?.clatPercentilesNs.get(99)).toBe(79360);
+  });
+
   it('skips warnings before the JSON', () => {
     const text = `fio: file hash not empty on exit\n${readFileSync(join(sabrent, 'randread-1-1.json'), 'utf8')}`;
     expect(parseFioJson(text, 'with-warning.json')).toHaveLength(1);
@@ -114,6 +124,12 @@ describe('fio input errors', () => {
     const document = JSON.parse(readFileSync(join(sabrent, 'randread-1-1.json'), 'utf8'));
     delete document.jobs[0].read.clat_ns;
     expect(inputError(() => parseFioJson(JSON.stringify(document), 'old.json')).message).toMatch(/old\.json .*read\.clat_ns/);
+  });
+
+  it('rejects a job that failed', () => {
+    const document = JSON.parse(readFileSync(join(sabrent, 'randread-1-1.json'), 'utf8'));
+    document.jobs[0].error = 5;
+    expect(inputError(() => parseFioJson(JSON.stringify(document), 'failed.json')).message).toMatch(/failed\.json: job "FIOJOB" failed with fio error 5/);
   });
 
   it('rejects fio 2 output', () => {

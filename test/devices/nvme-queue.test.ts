@@ -127,7 +127,7 @@ describe('FittedNvmeQueue bandwidth and write cache', () => {
   it('large reads run at the pipe rate', () => {
     const withBandwidth: NvmeProfile = { ...profile, read: { bytesPerSec: 7.1e9, bandwidthSource: 'test' } };
     const result = closedLoop(fittedQueue(withBandwidth), 64, 20_000, 64 << 20, 1);
-    // Each 64 MiB read holds the pipe for (64 MiB - 4 KiB) / 7.1 GB/s.
+    // Each 64 MiB read occupies the pipe for (64 MiB - 4 KiB) / 7.1 GB/s.
     expect(Math.abs(result.iops / (7.1e9 / ((64 << 20) - KIB_4)) - 1)).toBeLessThan(0.001);
   });
 
@@ -161,7 +161,7 @@ describe('buildShapeTable', () => {
     const table = buildShapeTable([50, 99], [100, 300]);
     const mean = table.reduce((sum, value) => sum + value, 0) / table.length;
     expect(mean).toBeCloseTo(1, 12);
-    // Below p50 the table holds the p50 value, the smallest it knows.
+    // Below p50 the table repeats the p50 value, its smallest percentile.
     expect(table[0]).toBeCloseTo(table[100], 12);
     expect(table[table.length - 1] / table[0]).toBeCloseTo(3, 12);
   });

@@ -160,6 +160,23 @@ describe('renderSweepPlots', () => {
     expect(renderSweepPlots(results)).toEqual(renderSweepPlots(aggregateSweep(manifest, records)));
   });
 
+  it('spread series along x without an x axis', () => {
+    const single = planSweep(
+      { ...SWEEP, axes: { 'tiers.dram.policy': ['lru', 'fifo', 'arc'], seed: [1, 2] } },
+      { source: 'test', folder: '.', kvtierVersion: 'test' },
+    );
+    expect(single.definition.plots).toEqual({ x: null, series: 'tiers.dram.policy' });
+    const singleManifest = { kvtierVersion: 'test', runCount: single.runs.length, cellCount: single.cellCount, sweep: single.definition };
+    const plots = renderSweepPlots(aggregateSweep(singleManifest, single.runs.map((run) => executeRun(run, 'test'))));
+    const hitRate = plots.find((plot) => plot.file === 'hit-rate.svg')?.svg ?? '';
+    // One point and one whisker per series, each at its own x, with the series as tick labels.
+    const markers = [...hitRate.matchAll(/<circle cx="([\d.]+)"/g)].map((match) => match[1]);
+    expect(new Set(markers).size).toBe(3);
+    expect(hitRate.match(/<line x1="([\d.]+)" x2="\1" y1="[\d.]+" y2="[\d.]+" stroke="#\w+" stroke-width="1.5"\/>/g)).toHaveLength(3);
+    expect(hitRate).toContain('>arc</text>');
+    expect(hitRate).not.toMatch(/NaN|undefined/);
+  });
+
   it('split plots by a third axis', () => {
     const faceted = planSweep(
       { ...SWEEP, axes: { ...SWEEP.axes, 'tiers.dram.capacity': ['2GB', '4GB'], seed: [1] } },
@@ -193,7 +210,7 @@ describe('sweep folders', () => {
   });
 
   it('reject a missing run', () => {
-    expect(() => joinShards(writeShards(2, [5]))).toThrow(/11 of 12 runs; missing run 5\b/);
+    expect(() => joinShards(writeShards(2, [5]))).toThrow(/contain 11 of 12 runs; missing run 5\b/);
   });
 
   it('reject a run in two folders', () => {
