@@ -11,7 +11,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { findFinishedRuns, openSweepFolder, readRunTexts, writeRunRecord } from '../results/sweep-folder.js';
 import type { SweepManifest, SweepRunRecord } from '../results/sweep-record.js';
 import { writeSweepReports } from '../results/sweep-report.js';
-import { readSweepFile, selectShard, SweepError } from '../sim/sweep.js';
+import { readSweepFile, selectShard, SweepError, type PlannedRun } from '../sim/sweep.js';
 import { executeRuns } from '../sim/sweep-pool.js';
 import { kvtierVersion } from './version.js';
 
@@ -93,6 +93,35 @@ function formatSeconds(seconds: number): string {
   return seconds < 100 ? `${seconds.toFixed(1)} s` : `${Math.round(seconds)} s`;
 }
 
+/**
+ * Runs `pending` and writes each record as it arrives, with a progress bar on stderr when
+ * `showBar` is set and stderr is a terminal. Returns the events simulated and the wall time.
+ */
+async function runWithProgress(
+  pending: readonly PlannedRun[],
+  options: { workers: number; version: string; out: string; runCount: number; showBar: boolean },
+): Promise<{ events: number; wallSeconds: number }> {
+  // The bar is drawn only when stderr is a terminal, so logs and pipes stay clean.
+  const bar = options.showBar && process.stderr.isTTY === true && pending.length > 0 ? await createProgressBar() : null;
+  bar?.start(pending.length, 0);
+  const startedAt = process.hrtime.bigint();
+  let events = 0;
+  try {
+    await executeRuns(pending, {
+      workers: options.workers,
+      kvtierVersion: options.version,
+      onRecord: (run, text) => {
+        writeRunRecord(options.out, run.index, options.runCount, text);
+        events += (JSON.parse(text) as SweepRunRecord).summary.events;
+        bar?.increment();
+      },
+    });
+  } finally {
+    bar?.stop();
+  }
+  return { events, wallSeconds: Number(process.hrtime.bigint() - startedAt) / 1e9 };
+}
+
 async function handleSweep(args: SweepArguments): Promise<void> {
   const version = kvtierVersion();
   const workers = args.workers ?? availableParallelism();
@@ -126,25 +155,7 @@ async function handleSweep(args: SweepArguments): Promise<void> {
     );
   }
 
-  // The bar is drawn only when stderr is a terminal, so logs and pipes stay clean.
-  const bar = !quiet && process.stderr.isTTY === true && pending.length > 0 ? await createProgressBar() : null;
-  bar?.start(pending.length, 0);
-  const startedAt = process.hrtime.bigint();
-  let events = 0;
-  try {
-    await executeRuns(pending, {
-      workers,
-      kvtierVersion: version,
-      onRecord: (run, text) => {
-        writeRunRecord(out, run.index, runCount, text);
-        events += (JSON.parse(text) as SweepRunRecord).summary.events;
-        bar?.increment();
-      },
-    });
-  } finally {
-    bar?.stop();
-  }
-  const wallSeconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
+  const { events, wallSeconds } = await runWithProgress(pending, { workers, version, out, runCount, showBar: !quiet });
   const speed = `${(events / 1e6).toFixed(1)} M events at ${(events / Math.max(wallSeconds, 1e-9) / 1e6).toFixed(2)} M events/s`;
 
   if (shard.count > 1) {

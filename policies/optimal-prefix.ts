@@ -20,36 +20,23 @@ import { IndexedHeap } from './indexed-heap.js';
 class OptimalPrefix implements EvictionPolicy {
   private readonly access: AccessInfo;
   private readonly cache: CacheOccupancy;
-  private readonly residents: IndexedHeap;
-  private nextUse = new Float64Array(0);
-  private position = new Int32Array(0);
+  /**
+   * Residents keyed by negated next use and negated position, so the farthest next use comes out
+   * first and, among blocks never requested again, the deepest.
+   */
+  private readonly residents = new IndexedHeap();
 
   constructor(context: PolicyContext) {
     this.access = context.access;
     this.cache = context.cache;
-    // Farthest next use first; among blocks never requested again, the deepest first.
-    this.residents = new IndexedHeap((a, b) => {
-      const nextUse = this.nextUse;
-      if (nextUse[a] !== nextUse[b]) return nextUse[a] > nextUse[b];
-      return this.position[a] > this.position[b];
-    });
   }
 
   grow(handleCapacity: number): void {
-    if (handleCapacity <= this.nextUse.length) return;
-    const size = Math.max(handleCapacity, this.nextUse.length * 2);
-    const nextUse = new Float64Array(size);
-    const position = new Int32Array(size);
-    nextUse.set(this.nextUse);
-    position.set(this.position);
-    this.nextUse = nextUse;
-    this.position = position;
-    this.residents.grow(size);
+    this.residents.grow(handleCapacity);
   }
 
   onHit(handle: number): void {
-    this.nextUse[handle] = this.currentNextUse();
-    this.residents.update(handle);
+    this.residents.update(handle, -this.currentNextUse(), -this.access.position);
   }
 
   admit(_handle: number, _key: number, size: number): boolean {
@@ -59,7 +46,7 @@ class OptimalPrefix implements EvictionPolicy {
     const next = this.currentNextUse();
     if (next === Number.POSITIVE_INFINITY) return false;
     const farthest = this.residents.peek();
-    return farthest === -1 || this.nextUse[farthest] > next;
+    return farthest === -1 || -this.residents.primaryOf(farthest) > next;
   }
 
   evict(): number {
@@ -67,9 +54,7 @@ class OptimalPrefix implements EvictionPolicy {
   }
 
   insert(handle: number): void {
-    this.nextUse[handle] = this.currentNextUse();
-    this.position[handle] = this.access.position;
-    this.residents.push(handle);
+    this.residents.push(handle, -this.currentNextUse(), -this.access.position);
   }
 
   remove(handle: number): void {

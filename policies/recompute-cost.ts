@@ -23,7 +23,8 @@ const NONE = -1;
 
 class RecomputeCost implements EvictionPolicy {
   private readonly access: AccessInfo;
-  private readonly leaves: IndexedHeap;
+  /** Leaves by priority, then by the access index of their latest request. */
+  private readonly leaves = new IndexedHeap();
   private priority = new Float64Array(0);
   private touchedAt = new Float64Array(0);
   private frequency = new Float64Array(0);
@@ -38,11 +39,6 @@ class RecomputeCost implements EvictionPolicy {
 
   constructor(context: PolicyContext) {
     this.access = context.access;
-    this.leaves = new IndexedHeap((a, b) => {
-      const priority = this.priority;
-      if (priority[a] !== priority[b]) return priority[a] < priority[b];
-      return this.touchedAt[a] < this.touchedAt[b];
-    });
   }
 
   grow(handleCapacity: number): void {
@@ -64,7 +60,7 @@ class RecomputeCost implements EvictionPolicy {
     this.frequency[handle] += 1;
     this.setPriority(handle);
     if (this.parent[handle] === NONE) this.attach(handle);
-    this.leaves.update(handle);
+    this.leaves.update(handle, this.priority[handle], this.touchedAt[handle]);
   }
 
   admit(): boolean {
@@ -88,7 +84,7 @@ class RecomputeCost implements EvictionPolicy {
     this.parent[handle] = NONE;
     this.setPriority(handle);
     this.attach(handle);
-    this.leaves.push(handle);
+    this.leaves.push(handle, this.priority[handle], this.touchedAt[handle]);
   }
 
   remove(handle: number): void {
@@ -120,7 +116,7 @@ class RecomputeCost implements EvictionPolicy {
     const previous = this.parent[handle];
     this.parent[handle] = NONE;
     if (previous === NONE || this.resident[previous] !== 1 || this.generation[previous] !== this.parentGeneration[handle]) return;
-    if (--this.childCount[previous] === 0) this.leaves.push(previous);
+    if (--this.childCount[previous] === 0) this.leaves.push(previous, this.priority[previous], this.touchedAt[previous]);
   }
 }
 

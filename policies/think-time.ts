@@ -136,16 +136,24 @@ class ThinkTime implements EvictionPolicy {
       this.sessionOrder.unlink(slot);
     }
     // A request moves its session to the head. A demoted block may carry an older instant, and
-    // then the session goes behind the last session at least as recent. The walk starts from the
-    // tail because demoted blocks mostly carry the oldest instants.
+    // then the session goes behind the last session at least as recent. The search walks from both
+    // ends at once, so it costs the distance to the nearer end.
     const order = this.sessionOrder;
     if (order.head === -1 || this.activeAt[order.head] <= activeAt) {
       order.pushHead(slot);
       return slot;
     }
-    let before = order.tail;
-    while (this.activeAt[before] < activeAt) before = order.prevOf(before);
-    order.insertAfter(before, slot);
+    let anchor = -1;
+    let fromHead = order.head;
+    let fromTail = order.tail;
+    while (anchor === -1) {
+      const next = order.nextOf(fromHead);
+      if (this.activeAt[fromTail] >= activeAt) anchor = fromTail;
+      else if (next === -1 || this.activeAt[next] < activeAt) anchor = fromHead;
+      fromHead = next;
+      fromTail = order.prevOf(fromTail);
+    }
+    order.insertAfter(anchor, slot);
     return slot;
   }
 

@@ -57,8 +57,8 @@ export function openSweepFolder(dir: string, manifest: SweepManifest): void {
     throw new SweepFolderError(`${dir} contains ${reason}; choose another --out folder or delete ${join(dir, MANIFEST_FILE)} and its runs`);
   }
   mkdirSync(join(dir, RUNS_FOLDER), { recursive: true });
-  // Temporary files left by an interrupted write. One process writes a sweep folder at a time, so
-  // none of them is still being written.
+  // Removes temporary files left by an interrupted write. One process writes a sweep folder at a
+  // time, so none of them is still being written.
   for (const name of readdirSync(join(dir, RUNS_FOLDER))) {
     if (name.endsWith('.tmp')) rmSync(join(dir, RUNS_FOLDER, name));
   }

@@ -1,4 +1,4 @@
-// What one run of a sweep records, and the manifest of a sweep folder. A sweep folder contains
+// The record of one run of a sweep, and the manifest of a sweep folder. A sweep folder contains
 // `sweep.json` (the manifest) and one `runs/NNNN.json` per finished run. Reports are built from these
 // files alone, so a folder written serially, on worker threads or merged from shards gives the same
 // reports byte for byte.

@@ -15,7 +15,7 @@ import type { SweepManifest, SweepRunRecord } from './sweep-record.js';
 export function renderResultsCsv(results: SweepResults): string {
   const axisKeys = results.axes.filter((axis) => axis.key !== 'seed').map((axis) => axis.key);
   const columns = ['sweep', 'cell', ...axisKeys, 'gpu_policy', 'dram_policy', 'ssd_policy', 'seeds', 'metric', 'n', 'mean', 'sd', 'ci95_low', 'ci95_high'];
-  const cell = (value: number | null) => (value === null ? '' : value);
+  const blankIfNull = (value: number | null) => (value === null ? '' : value);
   const rows: unknown[][] = [];
   for (const result of results.cells) {
     const settings = axisKeys.map((key) => {
@@ -24,7 +24,7 @@ export function renderResultsCsv(results: SweepResults): string {
     });
     const labels = [results.name, result.cell, ...settings, result.policies.gpu, result.policies.dram, result.policies.ssd, result.seeds.join(' ')];
     for (const [metric, statistics] of Object.entries(result.metrics)) {
-      rows.push([...labels, metric, statistics.n, cell(statistics.mean), cell(statistics.sd), cell(statistics.ciLow), cell(statistics.ciHigh)]);
+      rows.push([...labels, metric, statistics.n, blankIfNull(statistics.mean), blankIfNull(statistics.sd), blankIfNull(statistics.ciLow), blankIfNull(statistics.ciHigh)]);
     }
   }
   return stringify(rows, { header: true, columns });
@@ -82,7 +82,7 @@ function cellTable(results: SweepResults): Table {
   return { header, rows };
 }
 
-/** Tables of token hit rate with one row per series and one column per x value, one per facet. */
+/** Builds a table of token hit rate per facet, with one row per series and one column per x value. */
 function pivotTables(results: SweepResults): Table[] {
   const { x, series } = results.plots;
   if (x === null || series === null) return [];

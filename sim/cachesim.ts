@@ -8,6 +8,7 @@
 // sequence. That is acceptable for object-trace mode; the full simulation streams its input instead.
 
 import { PolicyCache } from './cache.js';
+import { IntMap } from './int-map.js';
 import type { PolicySpec } from '../policies/registry.js';
 import { LineReader, TraceError } from '../workloads/line-reader.js';
 import { forEachMooncakeRequest, MOONCAKE_BLOCK_TOKENS } from '../workloads/mooncake.js';
@@ -135,12 +136,17 @@ export function simulateObjectTrace(
   };
 }
 
-/** Collects requests, maps ids to handles and computes next uses. */
+/**
+ * Collects requests, maps ids to handles and computes next uses. Ids below 2^53 are numbers, kept in
+ * a typed-array hash map; longer CSV ids stay strings, in a Map, so that they remain exact.
+ */
 class TraceBuilder {
   private handles = new Int32Array(1024);
   private sizes = new Float64Array(1024);
   private count = 0;
-  private readonly handleOf = new Map<string | number, number>();
+  private readonly numericHandles = new IntMap(1 << 16);
+  private readonly stringHandles = new Map<string, number>();
+  private objectCount = 0;
   private workingSetSize = 0;
   private totalRequestedSize = 0;
 
@@ -148,11 +154,23 @@ class TraceBuilder {
 
   add(id: string | number, size: number): void {
     if (size === 0) return;
-    let handle = this.handleOf.get(id);
-    if (handle === undefined) {
-      handle = this.handleOf.size;
-      this.handleOf.set(id, handle);
-      this.workingSetSize += size;
+    let handle: number;
+    if (typeof id === 'number') {
+      handle = this.numericHandles.get(id);
+      if (handle === -1) {
+        handle = this.objectCount++;
+        this.numericHandles.set(id, handle);
+        this.workingSetSize += size;
+      }
+    } else {
+      const known = this.stringHandles.get(id);
+      if (known === undefined) {
+        handle = this.objectCount++;
+        this.stringHandles.set(id, handle);
+        this.workingSetSize += size;
+      } else {
+        handle = known;
+      }
     }
     if (this.count === this.handles.length) {
       const handles = new Int32Array(this.count * 2);
@@ -171,7 +189,7 @@ class TraceBuilder {
   finish(): ObjectTrace {
     const handles = this.handles.slice(0, this.count);
     const sizes = this.sizes.slice(0, this.count);
-    const objectCount = this.handleOf.size;
+    const objectCount = this.objectCount;
     const nextAccess = new Float64Array(this.count);
     const lastSeen = new Float64Array(objectCount).fill(Number.POSITIVE_INFINITY);
     for (let index = this.count - 1; index >= 0; index--) {
@@ -201,11 +219,10 @@ function readCsv(path: string, ignoreSize: boolean, builder: TraceBuilder): void
   const reader = new LineReader(path);
   try {
     for (let line = reader.next(); line !== undefined; line = reader.next()) {
-      if (line.trim() === '') continue;
-      const fields = line.split(',');
+      if (isBlank(line)) continue;
       if (firstLine) {
         firstLine = false;
-        const names = fields.map((field) => field.trim());
+        const names = line.split(',').map((field) => field.trim());
         if (names.some((name) => CSV_COLUMNS.includes(name))) {
           idColumn = names.indexOf('obj_id');
           sizeColumn = names.indexOf('obj_size');
@@ -217,24 +234,81 @@ function readCsv(path: string, ignoreSize: boolean, builder: TraceBuilder): void
         }
       }
 
-      const id = fields[idColumn]?.trim() ?? '';
-      if (!/^\d+$/.test(id)) {
-        throw new TraceError(path, reader.lineNumber, 'obj_id', `obj_id is "${id}", expected a non-negative integer`);
-      }
-      if (ignoreSize) {
-        builder.add(id, 1);
+      const id = parseField(line, idColumn);
+      if (id === INVALID_FIELD) {
+        const text = fieldText(line, idColumn);
+        // A long run of digits is a valid id beyond a double's exact range; it stays a string.
+        if (!/^\d+$/.test(text)) throw new TraceError(path, reader.lineNumber, 'obj_id', `obj_id is "${text}", expected a non-negative integer`);
+        builder.add(text, ignoreSize ? 1 : parseSize(path, reader.lineNumber, line, sizeColumn));
         continue;
       }
-      const sizeText = fields[sizeColumn]?.trim() ?? '';
-      const size = Number(sizeText);
-      if (!/^\d+$/.test(sizeText) || !Number.isSafeInteger(size)) {
-        throw new TraceError(path, reader.lineNumber, 'obj_size', `obj_size is "${sizeText}", expected a non-negative integer`);
-      }
-      builder.add(id, size);
+      builder.add(id, ignoreSize ? 1 : parseSize(path, reader.lineNumber, line, sizeColumn));
     }
   } finally {
     reader.close();
   }
+}
+
+const INVALID_FIELD = -1;
+/** Digits that always fit a double exactly (10^15 - 1 < 2^53). */
+const MAX_EXACT_DIGITS = 15;
+const DIGIT_ZERO = 0x30;
+const DIGIT_NINE = 0x39;
+const SPACE = 0x20;
+const TAB = 0x09;
+const CARRIAGE_RETURN = 0x0d;
+const FIRST_NON_ASCII = 0x80;
+
+// Parses the `column`-th comma-separated field of `line` as a non-negative integer of at most 15
+// digits, surrounding ASCII white space allowed, without allocating. Returns INVALID_FIELD
+// otherwise, and the caller then checks the field as text.
+function parseField(line: string, column: number): number {
+  let start = 0;
+  for (let skipped = 0; skipped < column; skipped++) {
+    const comma = line.indexOf(',', start);
+    if (comma === -1) return INVALID_FIELD;
+    start = comma + 1;
+  }
+  let end = line.indexOf(',', start);
+  if (end === -1) end = line.length;
+  while (start < end && isAsciiSpace(line.charCodeAt(start))) start++;
+  while (end > start && isAsciiSpace(line.charCodeAt(end - 1))) end--;
+  if (end === start || end - start > MAX_EXACT_DIGITS) return INVALID_FIELD;
+  let value = 0;
+  for (let index = start; index < end; index++) {
+    const code = line.charCodeAt(index);
+    if (code < DIGIT_ZERO || code > DIGIT_NINE) return INVALID_FIELD;
+    value = value * 10 + (code - DIGIT_ZERO);
+  }
+  return value;
+}
+
+/** Returns the `column`-th comma-separated field of `line`, trimmed, or '' when the line is shorter. */
+function fieldText(line: string, column: number): string {
+  return line.split(',')[column]?.trim() ?? '';
+}
+
+function parseSize(path: string, lineNumber: number, line: string, column: number): number {
+  const size = parseField(line, column);
+  if (size !== INVALID_FIELD) return size;
+  const text = fieldText(line, column);
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value)) {
+    throw new TraceError(path, lineNumber, 'obj_size', `obj_size is "${text}", expected a non-negative integer`);
+  }
+  return value;
+}
+
+/** Checks for white space that String.prototype.trim removes and that is ASCII: space, tab, LF, VT, FF, CR. */
+function isAsciiSpace(code: number): boolean {
+  return code === SPACE || (code >= TAB && code <= CARRIAGE_RETURN);
+}
+
+function isBlank(line: string): boolean {
+  // Most lines start with a digit; only the others need the full check.
+  const first = line.charCodeAt(0);
+  if (first > SPACE && first < FIRST_NON_ASCII) return false;
+  return line.trim() === '';
 }
 
 function readMooncake(path: string, ignoreSize: boolean, builder: TraceBuilder): void {

@@ -5,7 +5,9 @@
 //   sessionRatePerSec  sessions (or, without sessions, requests) per second over the trace's span
 //   arrivalCv          coefficient of variation of the gaps between session starts
 //   turns              turns per session (1 when the trace has no sessions)
-//   firstPromptTokens  input tokens of each session's first request (the system prompt included)
+//   systemPromptTokens the leading full blocks that at least half the sessions' first prompts share
+//                      with the trace's first prompt, when the trace records block ids
+//   firstPromptTokens  input tokens of each session's first request, less the system prompt
 //   promptTokens       tokens each later turn adds to the previous prompt and response, or, when
 //                      more than 5% of later prompts are shorter than the previous context (the
 //                      client truncated the history, as in BurstGPT), turnInputTokens: the whole
@@ -16,6 +18,7 @@
 
 import { QuantileHistogram } from './histogram.js';
 import type { DistributionSpec } from './distributions.js';
+import { TraceError } from './line-reader.js';
 import type { SyntheticWorkloadInput } from './synthetic.js';
 import type { TraceStats, TurnHistograms } from './trace-stats.js';
 
@@ -30,14 +33,20 @@ export type FittedWorkload = SyntheticWorkloadInput & { kind: 'synthetic' };
 /** Fits the synthetic generator to a trace's statistics and histograms. */
 export function fitWorkload(stats: TraceStats, histograms: TurnHistograms): FittedWorkload {
   if (stats.requests < 2 || !(stats.spanSec > 0)) {
-    const error = new Error(`${stats.path}: a fit needs at least two requests at different instants, found ${stats.requests} requests over ${stats.spanSec} s`);
-    (error as Error & { code: string }).code = 'ERR_KVTIER_INPUT';
-    throw error;
+    throw new TraceError(
+      stats.path,
+      0,
+      undefined,
+      `a fit needs at least two requests at different instants, found ${stats.requests} requests over ${stats.spanSec} s`,
+    );
   }
   const sessions = stats.sessions;
   const sessionCount = sessions?.count ?? stats.requests;
   const arrivalCv = sessions === null ? stats.interArrivalCv : sessions.sessionInterArrivalCv;
   const maxInput = stats.inputTokens.max;
+  // The median of the shared leading blocks: at least half the sessions share this many.
+  const sharedBlocks = histograms.sharedLeadingBlocks.count === 0 ? 0 : Math.floor(histograms.sharedLeadingBlocks.quantile(0.5));
+  const systemPromptTokens = sharedBlocks * stats.blockTokens;
   const maxOutput = stats.outputTokens.max;
 
   const workload: FittedWorkload = {
@@ -46,10 +55,10 @@ export function fitWorkload(stats: TraceStats, histograms: TurnHistograms): Fitt
     sessions: Math.min(MAX_SESSIONS, 2 * sessionCount + 100),
     sessionRatePerSec: sessionCount / stats.spanSec,
     turns: sessions === null ? { kind: 'constant', value: 1 } : table(histograms.turnsPerSession, 1, 1),
-    firstPromptTokens: table(sessions === null ? histograms.inputTokens : histograms.firstInputTokens, 1, 1),
+    firstPromptTokens: table(sessions === null ? histograms.inputTokens : histograms.firstInputTokens, 1, 1, systemPromptTokens),
     promptTokens: histograms.addedInputTokens.count === 0 ? { kind: 'constant', value: 1 } : table(histograms.addedInputTokens, 1, 1),
     responseTokens: table(histograms.outputTokens, 1, 1),
-    systemPromptTokens: 0,
+    systemPromptTokens,
     blockTokens: stats.blockTokens,
     maxContextTokens: Math.max(131_072, maxInput + maxOutput),
     durationSec: stats.spanSec,
@@ -67,10 +76,10 @@ export function fitWorkload(stats: TraceStats, histograms: TurnHistograms): Fitt
   return workload;
 }
 
-// An empirical distribution of 100 equally likely quantiles of `histogram`, divided by `divisor`
-// and at least `minimum`. A single repeated value becomes a constant.
-function table(histogram: QuantileHistogram, divisor: number, minimum: number): DistributionSpec {
-  const values = histogram.quantileTable(TABLE_POINTS).map((value) => Math.max(minimum, roundTo(value / divisor, 3)));
+// An empirical distribution of 100 equally likely quantiles of `histogram`, divided by `divisor`,
+// less `offset`, and at least `minimum`. A single repeated value becomes a constant.
+function table(histogram: QuantileHistogram, divisor: number, minimum: number, offset = 0): DistributionSpec {
+  const values = histogram.quantileTable(TABLE_POINTS).map((value) => Math.max(minimum, roundTo(value / divisor - offset, 3)));
   if (values.every((value) => value === values[0])) return { kind: 'constant', value: values[0] };
   return { kind: 'empirical', values };
 }

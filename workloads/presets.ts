@@ -1,7 +1,7 @@
 // Named synthetic workloads. Each preset is a partial configuration over the synthetic defaults.
 // Its `source` names where its numbers come from and which of them are estimates.
 
-import type { SyntheticWorkloadInput } from './synthetic.js';
+import { SyntheticConfigError, type SyntheticWorkloadInput } from './synthetic.js';
 
 export interface WorkloadPreset {
   name: string;
@@ -65,13 +65,11 @@ export const WORKLOAD_PRESETS: readonly WorkloadPreset[] = [
   },
 ];
 
-/** Returns the preset named `name`, or throws an error listing the presets. */
+/** Returns the preset named `name`, or throws `SyntheticConfigError` listing the presets. */
 export function getWorkloadPreset(name: string): WorkloadPreset {
   const preset = WORKLOAD_PRESETS.find((candidate) => candidate.name === name);
   if (preset === undefined) {
-    const error = new Error(`unknown workload preset "${name}"; expected one of ${WORKLOAD_PRESETS.map((candidate) => candidate.name).join(', ')}`);
-    (error as Error & { code: string }).code = 'ERR_KVTIER_INPUT';
-    throw error;
+    throw new SyntheticConfigError(`unknown workload preset "${name}"; expected one of ${WORKLOAD_PRESETS.map((candidate) => candidate.name).join(', ')}`);
   }
   return preset;
 }

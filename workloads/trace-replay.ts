@@ -147,16 +147,18 @@ export class ClosedLoopReplay implements Workload {
     }
     this.lastReadAt = record.arrivalAt;
     const row: BufferedRow = { recordedAt: record.arrivalAt, elapsedNs: this.reader.elapsedNs, record: cloneRecord(record) };
-    if (record.sessionId < 0 || record.turn === 0) {
-      this.firstTurns.push(row);
-      if (record.sessionId >= 0) {
-        this.sessions.set(record.sessionId, { rows: [], lastRecordedAt: row.recordedAt, lastElapsedNs: row.elapsedNs });
-      }
+    const session = record.sessionId < 0 ? undefined : this.sessions.get(record.sessionId);
+    if (session !== undefined && record.turn !== 0) {
+      session.rows.push(row);
       return true;
     }
-    const session = this.sessions.get(record.sessionId);
-    // A session the replay already ended (its gap passed while reading ahead) gets no more turns.
-    if (session !== undefined) session.rows.push(row);
+    // A row without a session, a first turn, or a later turn of a session that the replay does not
+    // know (a trace cut before the session's start, or a row after the session gap) starts anew
+    // at its recorded instant.
+    this.firstTurns.push(row);
+    if (record.sessionId >= 0) {
+      this.sessions.set(record.sessionId, { rows: [], lastRecordedAt: row.recordedAt, lastElapsedNs: row.elapsedNs });
+    }
     return true;
   }
 }

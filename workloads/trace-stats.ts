@@ -16,6 +16,8 @@ const NS_PER_MS = 1e6;
 const MS_PER_SEC = 1e3;
 const SEEN_IN_PROMPT = FIRST_FLAG;
 const SEEN_IN_CONTEXT = 2;
+// Leading blocks compared when looking for a system prompt shared by most sessions.
+const MAX_LEADING_BLOCKS = 64;
 
 /** Percentiles and mean of one quantity, in the unit its name gives. */
 export interface Summary {
@@ -97,6 +99,11 @@ export interface TurnHistograms {
   laterInputTokens: QuantileHistogram;
   /** Later turns whose prompt is shorter than the session's previous prompt and response. */
   shrinkingTurns: number;
+  /**
+   * Full blocks that each session's first prompt shares with the trace's first prompt, from the
+   * head, up to 64; empty when the trace records no block ids.
+   */
+  sharedLeadingBlocks: QuantileHistogram;
 }
 
 /** Streams `reader` to its end and returns its statistics; the reader is closed. */
@@ -121,7 +128,10 @@ export function collectTraceStats(reader: TraceReader, options: TraceStatsOption
     addedInputTokens: new QuantileHistogram(),
     laterInputTokens: new QuantileHistogram(),
     shrinkingTurns: 0,
+    sharedLeadingBlocks: new QuantileHistogram(),
   };
+  // Full blocks of the trace's first prompt, the candidate shared system prompt.
+  let leadingBlocks: Float64Array | null = null;
   const gaps = new RunningMoments();
   const sessionGaps = new RunningMoments();
   const blocks = new BlockIdSet();
@@ -183,6 +193,13 @@ export function collectTraceStats(reader: TraceReader, options: TraceStatsOption
         if (!Number.isNaN(lastSessionStartAt)) sessionGaps.add((arrivalAt - lastSessionStartAt) / NS_PER_SEC);
         lastSessionStartAt = arrivalAt;
         turns.firstInputTokens.record(record.inputTokens);
+        if (options.recordedBlockIds) {
+          const fullBlocks = Math.min(MAX_LEADING_BLOCKS, Math.floor(record.inputTokens / reader.blockTokens), record.promptBlockCount);
+          leadingBlocks ??= record.promptBlockIds.slice(0, fullBlocks);
+          let shared = 0;
+          while (shared < fullBlocks && shared < leadingBlocks.length && record.promptBlockIds[shared] === leadingBlocks[shared]) shared++;
+          turns.sharedLeadingBlocks.record(shared);
+        }
       } else {
         const elapsedNs = Number.isNaN(previousElapsedNs) ? 0 : previousElapsedNs;
         const thinkNs = arrivalAt - previousArrivalAt - elapsedNs;

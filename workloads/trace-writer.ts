@@ -6,12 +6,16 @@ import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 import { KVTIER_TRACE_FORMAT, KVTIER_TRACE_VERSION } from './kvtier-trace.js';
+import { TraceError } from './line-reader.js';
 import type { RequestRecord } from './request.js';
 
 const FLUSH_CHARS = 1 << 16;
 const NS_PER_MS = 1_000_000;
 
-/** A text file written in chunks to a temporary name and renamed into place by `close`. */
+/**
+ * A text file written in chunks to a temporary name and renamed into place by `close`. Throws
+ * `TraceError` when the temporary file cannot be created.
+ */
 export class AtomicTextFile {
   private fd: number;
   private readonly temporaryPath: string;
@@ -19,7 +23,11 @@ export class AtomicTextFile {
 
   constructor(readonly path: string) {
     this.temporaryPath = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-    this.fd = openSync(this.temporaryPath, 'w');
+    try {
+      this.fd = openSync(this.temporaryPath, 'w');
+    } catch (error) {
+      throw new TraceError(path, 0, undefined, `failed to create the output file: ${(error as Error).message}`);
+    }
   }
 
   write(text: string): void {

@@ -117,9 +117,7 @@ describe('planSweep', () => {
   it('resolves trace paths against the sweep folder', () => {
     const trace = { kind: 'mooncake', path: 'workloads/data/mooncake_conversation_trace.jsonl' };
     const { runs } = plan({ ...SMALL_SWEEP, axes: { workload: [trace] } });
-    const workload = runs[0].config.workload;
-    expect(workload.kind).toBe('mooncake');
-    expect('path' in workload && workload.path).toBe(join(root, trace.path));
+    expect(runs[0].config.workload).toMatchObject({ kind: 'mooncake', path: join(root, trace.path) });
   });
 
   it('selects every N-th run for a shard', () => {
@@ -235,7 +233,8 @@ describe('kvtier sweep', () => {
 
   it('fails to merge with a shard missing', () => {
     const dir = tempDir('kvtier-sweep-lone-shard-');
-    expect(kvtier(['sweep', '--config', sweepFile, '--out', dir, '--shard', '0/2']).status).toBe(0);
+    const shard = kvtier(['sweep', '--config', sweepFile, '--out', dir, '--shard', '0/2']);
+    expect(shard.status, shard.stderr).toBe(0);
     const result = kvtier(['merge', dir, '--out', tempDir('kvtier-sweep-merge-fail-')]);
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/contain 4 of 8 runs; missing runs 1, 3, 5, 7/);
@@ -243,7 +242,8 @@ describe('kvtier sweep', () => {
 
   it('fails to merge a shard twice', () => {
     const dir = tempDir('kvtier-sweep-dup-shard-');
-    expect(kvtier(['sweep', '--config', sweepFile, '--out', dir, '--shard', '1/2']).status).toBe(0);
+    const shard = kvtier(['sweep', '--config', sweepFile, '--out', dir, '--shard', '1/2']);
+    expect(shard.status, shard.stderr).toBe(0);
     const result = kvtier(['merge', dir, dir, '--out', tempDir('kvtier-sweep-merge-dup-')]);
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/run 1 is in both/);
@@ -251,7 +251,8 @@ describe('kvtier sweep', () => {
 
   it('resumes without recomputing written runs', () => {
     const dir = tempDir('kvtier-sweep-resume-');
-    expect(kvtier(['sweep', '--config', sweepFile, '--out', dir, '--workers', '2']).status).toBe(0);
+    const first = kvtier(['sweep', '--config', sweepFile, '--out', dir, '--workers', '2']);
+    expect(first.status, first.stderr).toBe(0);
     // An interrupted sweep: two runs and every report missing, a temporary file left over.
     rmSync(join(dir, 'runs/0002.json'));
     rmSync(join(dir, 'runs/0006.json'));

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parsePolicySpec } from '../../policies/registry.js';
 import { erfc } from '../../policies/think-time.js';
 import { readObjectTrace, simulateObjectTrace } from '../../sim/cachesim.js';
+import { PolicyCache } from '../../sim/cache.js';
 import { KvStore } from '../../sim/kv-store.js';
 import { replay } from './replay.js';
 
@@ -79,7 +80,8 @@ describe('think-time', () => {
     touchContext(store, [10, 11], { session: 1, atSec: 0 });
     touchContext(store, [20, 21], { session: 2, atSec: 90 });
     touchContext(store, [30], { session: 3, atSec: 90 });
-    // Session 1, idle 90 s, is likely back within 100 s; session 2, idle 0 s, less so. Its tail goes.
+    // The user of session 1, idle 90 s, is likely back within 100 s, the user of session 2 (idle
+    // 0 s) less so, so session 2's tail goes.
     expect(residents(store, [10, 11, 20, 21, 30])).toEqual([10, 11, 20, 30]);
   });
 
@@ -88,7 +90,7 @@ describe('think-time', () => {
     touchContext(store, [10, 11], { session: 1, atSec: 0 });
     touchContext(store, [20, 21], { session: 2, atSec: 5000 });
     touchContext(store, [30], { session: 3, atSec: 5000 });
-    // Session 1 has been idle 5,000 s, far past any think time: it has most likely ended.
+    // The user of session 1 has been idle 5,000 s, far past any think time, and has most likely left.
     expect(residents(store, [10, 11, 20, 21, 30])).toEqual([10, 20, 21, 30]);
   });
 
@@ -183,4 +185,25 @@ describe('erfc', () => {
       expect(Math.abs(erfc(x) - value)).toBeLessThan(1e-7);
     });
   }
+});
+
+describe('think-time with demoted blocks', () => {
+  it('orders sessions by the activity blocks carry', () => {
+    // Demoted blocks arrive with the instant of their latest request, out of order. With the default
+    // wide think time the return probability falls with idle time, so the idlest session goes first.
+    const cache = new PolicyCache(parsePolicySpec('think-time'), 5);
+    cache.grow(8);
+    const access = cache.access;
+    access.now = 200 * NS_PER_SEC;
+    const activitySec = [100, 50, 75, 60, 90];
+    activitySec.forEach((atSec, handle) => {
+      access.session = handle;
+      access.lastAccessAt = atSec * NS_PER_SEC;
+      cache.insert(handle, handle, 1);
+    });
+    const evicted: number[] = [];
+    cache.setEvictionListener((handle) => evicted.push(activitySec[handle]));
+    cache.setCapacity(0);
+    expect(evicted).toEqual([50, 60, 75, 90, 100]);
+  });
 });

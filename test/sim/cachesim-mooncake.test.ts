@@ -1,8 +1,8 @@
 // The Mooncake LRU reference through object-trace mode. `kvtier cachesim --trace-format mooncake
 // --ignore-size` flattens the trace to one request per block and looks each block up just before
-// touching it. The reference (test/fixtures/reference/mooncake-conversation-lru.csv, computed
-// outside kvtier by a short Python script with an OrderedDict; see mooncake-lru.test.ts) looks up
-// all of a request's blocks before touching any, and its hits_any_position also counts blocks
+// touching it. The reference, test/fixtures/reference/mooncake-conversation-lru.csv, was computed
+// outside kvtier by a short Python script with an OrderedDict (see mooncake-lru.test.ts). It looks
+// up all of a request's blocks before touching any, so its hits_any_position also counts blocks
 // present behind the first missing one.
 //
 // In the flattened replay those stranded blocks never hit. A block present behind a missing block

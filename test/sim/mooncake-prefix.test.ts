@@ -1,7 +1,7 @@
 // KV-aware policies over the blocks of the real Mooncake conversation trace (kvcache-ai/Mooncake,
-// Apache-2.0), replayed block by block through a one-tier KvStore as in mooncake-lru.test.ts, but
-// with the facts that the simulator gives policies: each block's position, the block before it and,
-// for the offline optimum, the index of its next request. A request's usable prefix is the run of
+// Apache-2.0), replayed block by block through a one-tier KvStore as in mooncake-lru.test.ts. The
+// replay gives policies the facts that the simulator gives them: each block's position, the block
+// before it and, for the offline optimum, the index of its next request. A request's usable prefix is the run of
 // leading blocks present when it arrives; its usable tokens are that many blocks of 512 tokens,
 // capped at the request's input length.
 

@@ -13,8 +13,10 @@ import { collectTraceStats, type TraceStats } from '../../workloads/trace-stats.
 import { KvtierTraceWriter } from '../../workloads/trace-writer.js';
 import { openTrace, type TraceFormat } from '../../workloads/traces.js';
 
-// The first 400 rows of BurstGPT_3.csv (HPMLL/BurstGPT v2.0, CC-BY-4.0).
+// The first 400 rows of BurstGPT_3.csv (HPMLL/BurstGPT v2.0, CC-BY-4.0), and the Mooncake FAST'25
+// conversation trace (kvcache-ai/Mooncake, Apache-2.0), whose every prompt opens with block 0.
 const burstPath = fileURLToPath(new URL('../fixtures/traces/burstgpt3_first400.csv', import.meta.url));
+const mooncakePath = fileURLToPath(new URL('../../workloads/data/mooncake_conversation_trace.jsonl', import.meta.url));
 
 const directory = mkdtempSync(join(tmpdir(), 'kvtier-fit-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
@@ -89,9 +91,21 @@ describe('fitWorkload', () => {
     const fitted = fitWorkload(stats, turns);
     expect(turns.shrinkingTurns).toBe(0);
     expect(fitted.promptTokens?.kind).toBe('empirical');
+    // 500 system tokens fill one shared 256-token block.
+    expect(fitted.systemPromptTokens).toBe(256);
     expect(Math.abs(fitted.arrivalCv! / 1.5 - 1)).toBeLessThan(0.1);
     expect(Math.abs(fitted.sessionRatePerSec! / 0.2 - 1)).toBeLessThan(0.1);
     expectWithinTenPercent(regenerate(fitted, 22), stats);
+  });
+
+  it('finds the shared Mooncake system block', () => {
+    const { stats, turns } = statsOf(mooncakePath, 'mooncake');
+    const fitted = fitWorkload(stats, turns);
+    expect(fitted.systemPromptTokens).toBe(512);
+    expect(fitted.blockTokens).toBe(512);
+    // kvtier assigns BurstGPT block ids, so they carry no evidence of a shared prompt.
+    const burst = statsOf(burstPath, 'burstgpt');
+    expect(fitWorkload(burst.stats, burst.turns).systemPromptTokens).toBe(0);
   });
 
   it('rejects a trace of one request', () => {

@@ -245,6 +245,23 @@ describe('BurstGPT replay', () => {
     expect(sessionStarts).toBe(135);
   });
 
+  it('closed loop starts a session cut before its first turn', () => {
+    const header = '{"format":"kvtier-trace","version":1,"block_tokens":4,"sessions":true}\n';
+    const line = (arrivalNs: number, turn: number) =>
+      `{"arrival_ns":${arrivalNs},"session":7,"turn":${turn},"input_tokens":8,"output_tokens":2,"elapsed_ns":1000}\n`;
+    const path = writeFile(header + line(5000, 3) + line(9000, 4));
+    const workload = new ClosedLoopReplay(new KvtierTraceReader(path), 1e12);
+    const record = createRequestRecord(4);
+    expect(workload.nextArrival(record)).toBe(true);
+    expect([record.sessionId, record.turn, record.arrivalAt]).toEqual([7, 3, 5000]);
+    // Think time: 9000 - 5000 - 1000 elapsed = 3000 ns after the simulated completion.
+    expect(workload.nextTurn(record, 100_000, record)).toBe(true);
+    expect([record.turn, record.arrivalAt]).toEqual([4, 103_000]);
+    expect(workload.nextTurn(record, 200_000, record)).toBe(false);
+    expect(workload.nextArrival(record)).toBe(false);
+    workload.close();
+  });
+
   it('closed loop rejects a trace without sessions', () => {
     expect(() => new ClosedLoopReplay(new AzureTraceReader(azurePath), 1e9)).toThrow(/needs a trace with session ids/);
   });
