@@ -86,6 +86,29 @@ describe('kvtier compare', () => {
   });
 });
 
+describe('kvtier compare on sweeps', () => {
+  it('compares cell by cell over the seeds', () => {
+    const folders: string[] = [];
+    for (const policy of ['lru', 'fifo']) {
+      const file = join(work, `sweep-${policy}.json`);
+      const tiers = { gpu: { capacity: '2GB', policy }, dram: { capacity: '4GB', policy }, ssd: { capacity: '12GB', policy } };
+      writeFileSync(file, JSON.stringify({ name: 'compare', base: { tiers, workload: { kind: 'synthetic', sessions: 30 } }, axes: { 'tiers.dram.capacity': ['4GB', '8GB'], seed: [1, 2, 3] } }));
+      const out = join(work, `sweep-out-${policy}`);
+      const sweep = kvtier('sweep', '--config', file, '--out', out, '--workers', '1');
+      expect(sweep.status, sweep.stderr).toBe(0);
+      folders.push(out);
+    }
+    const result = kvtier('compare', folders[0], folders[1], '--format', 'json');
+    expect(result.status, result.stderr).toBe(1);
+    const comparisons = JSON.parse(result.stdout) as { cell: string; metric: string; seeds: number; verdict: string }[];
+    expect(new Set(comparisons.map((comparison) => comparison.cell))).toEqual(new Set(['tiers.dram.capacity=4GB', 'tiers.dram.capacity=8GB']));
+    const hitRate = comparisons.filter((comparison) => comparison.metric === 'hitRate.tokens.total');
+    expect(hitRate.map((comparison) => comparison.seeds)).toEqual([3, 3]);
+    expect(hitRate.every((comparison) => comparison.verdict === 'regressed')).toBe(true);
+    expect(kvtier('compare', folders[0], folders[0]).status).toBe(0);
+  });
+});
+
 function observation(seed: number, hitRate: number): Observation {
   return { cell: '', seed, scenarioKey: '{}', metrics: new Map([['hitRate.tokens.total', hitRate]]), source: `seed ${seed}` };
 }
