@@ -74,7 +74,7 @@ interface ClosedSession {
  * The trace is read only as far as needed. When the simulator completes a turn whose session has
  * no buffered next row, rows are read ahead until that session's next row appears, or a row more
  * than `sessionGapNs` after the session's last row shows that the session has ended. Rows read on
- * the way are buffered, so memory holds at most one session gap's worth of rows.
+ * the way are buffered, so memory keeps at most one session gap's worth of rows.
  */
 export class ClosedLoopReplay implements Workload {
   readonly blockTokens: number;
@@ -152,9 +152,9 @@ export class ClosedLoopReplay implements Workload {
       session.rows.push(row);
       return true;
     }
-    // A row without a session, a first turn, or a later turn of a session that the replay does not
-    // know (a trace cut before the session's start, or a row after the session gap) starts anew
-    // at its recorded instant.
+    // Other rows start a session at their recorded instant: rows without a session, first turns,
+    // and later turns of a session the replay does not know. The last come from a trace cut
+    // before the session's start, or from a row after the session gap.
     this.firstTurns.push(row);
     if (record.sessionId >= 0) {
       this.sessions.set(record.sessionId, { rows: [], lastRecordedAt: row.recordedAt, lastElapsedNs: row.elapsedNs });

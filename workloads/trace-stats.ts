@@ -171,12 +171,9 @@ export function collectTraceStats(reader: TraceReader, options: TraceStatsOption
       let sessionId = record.sessionId;
       if (inference !== null) sessionId = inference.assign(arrivalAt, record.inputTokens, record.promptBlockIds, record.promptBlockCount);
       else if (sessionId >= 0) sessionSource = 'given';
-      if (sessionId < 0) {
-        sessions.expire(arrivalAt, endSession);
-        continue;
-      }
-
       sessions.expire(arrivalAt, endSession);
+      if (sessionId < 0) continue;
+
       let slot = sessions.find(sessionId);
       if (slot < 0) {
         slot = sessions.open(sessionId);
