@@ -34,8 +34,12 @@ function summaryWithoutVersion(summary: RunSummary): Omit<RunSummary, 'kvtierVer
 
 function observation(summary: object, source: string): Observation {
   const metrics = new Map<string, number>();
-  for (const [path, value] of flattenSummary(summary)) if (typeof value === 'number') metrics.set(path, value);
-  return { cell: '', seed: 0, scenarioKey: scenarioIdentity({}), metrics, source };
+  const nullMetrics = new Set<string>();
+  for (const [path, value] of flattenSummary(summary)) {
+    if (typeof value === 'number') metrics.set(path, value);
+    else if (value === null) nullMetrics.add(path);
+  }
+  return { cell: '', seed: 0, scenarioKey: scenarioIdentity({}), metrics, nullMetrics, source };
 }
 
 function readBaseline(path: string): object {
@@ -85,7 +89,9 @@ export function checkScenario(file: string, baselineDir: string, update: boolean
   return {
     name,
     changed,
-    table: renderComparisonMarkdown(comparisons, `${name}: ${changed.length} metrics changed`),
+    table:
+      renderComparisonMarkdown(comparisons, `${name}: ${changed.length} metrics changed`) +
+      `\nChanged: ${changed.slice(0, 20).map((path) => `\`${path}\``).join(', ')}${changed.length > 20 ? `, and ${changed.length - 20} more` : ''}.\n`,
     regressed: comparisons.some((comparison) => comparison.verdict === 'regressed'),
   };
 }

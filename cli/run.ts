@@ -4,8 +4,8 @@
 // Each flag is one row of RUN_FLAGS, which names the scenario key it sets, so help text, parsing
 // and the scenario schema agree; the default shown in help is the embedded default scenario's.
 
-import { mkdirSync, readFileSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { basename, isAbsolute, join, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { buildSummary } from '../results/summary.js';
 import { RequestCsvWriter } from '../results/request-log.js';
@@ -15,7 +15,7 @@ import { collectRunFacts, runScenarioInSlices, type RunResult } from '../sim/run
 import { mergeScenario, parseScenario, ScenarioError, type Scenario } from '../sim/scenario.js';
 import { NS_PER_SEC } from '../sim/time.js';
 import { KvtierTraceReader } from '../workloads/kvtier-trace.js';
-import { TRACE_FORMATS } from '../workloads/traces.js';
+import { detectTraceFormat, TRACE_FORMATS } from '../workloads/traces.js';
 import { resolvePolicyModuleSpec } from '../policies/user-policy.js';
 import { kvtierVersion } from './version.js';
 
@@ -136,9 +136,11 @@ function kvtierTraceBlockTokens(path: string): number {
  */
 export function buildRunScenario(args: RunArguments): Scenario {
   let merged: unknown = DEFAULT_SCENARIO;
+  let nameInFile = false;
   const sources = ['the default scenario'];
   if (args.config !== undefined) {
     const fromFile = readScenarioFile(args.config);
+    nameInFile = typeof (fromFile as { name?: unknown } | null)?.name === 'string';
     // A trace path or an SSD profile file in a scenario file is relative to that file's folder.
     const scenarioFile = fromFile as { workload?: { path?: unknown }; tiers?: { ssd?: { device?: unknown } } } | null;
     const workload = scenarioFile?.workload;
@@ -166,7 +168,10 @@ export function buildRunScenario(args: RunArguments): Scenario {
     for (const path of flag.paths) setPath(overrides, path, value);
   }
   if (args.trace !== undefined) {
-    const format = args.format ?? 'mooncake';
+    // Without --format, the trace's first line tells its format.
+    const format = args.format ?? detectTraceFormat(args.trace);
+    // A trace run is named after its file unless a name was given, so it does not overwrite runs/default.
+    if (args.name === undefined && !nameInFile) overrides.name = basename(args.trace).replace(/\.[^.]*$/, '');
     overrides.workload = { ...((overrides.workload as object) ?? {}), kind: format, path: args.trace };
     // A kvtier trace states its block size in its header.
     if (format === 'kvtier') (overrides.workload as Record<string, unknown>).blockTokens = kvtierTraceBlockTokens(args.trace);
@@ -238,6 +243,9 @@ async function handleRun(args: RunArguments): Promise<void> {
   const quiet = args.quiet === true;
   const showProgress = !quiet && process.stderr.isTTY === true;
 
+  // Optional files of an earlier run in the same folder would be mistaken for this run's.
+  if (!scenario.record.requests) rmSync(join(out, 'requests.csv'), { force: true });
+  if (!scenario.record.timeSeries) rmSync(join(out, 'timeseries.csv'), { force: true });
   const requestCsv = scenario.record.requests ? openRequestCsv(out) : null;
   const startedAt = process.hrtime.bigint();
   // The first Ctrl-C stops the run after the current slice and writes what it has, marked partial;
@@ -283,7 +291,7 @@ async function handleRun(args: RunArguments): Promise<void> {
   process.stdout.write(
     `${formatCount(summary.requests.completed)} requests, token hit rate ${percent(hit.total)} ` +
       `(gpu ${percent(hit.gpu)}, dram ${percent(hit.dram)}, ssd ${percent(hit.ssd)}), ` +
-      `TTFT p50 ${ttft.p50?.toFixed(0) ?? 'n/a'} ms p99 ${ttft.p99?.toFixed(0) ?? 'n/a'} ms, ` +
+      `TTFT p50 ${ttft.p50 === null ? 'n/a' : formatCount(ttft.p50)} ms p99 ${ttft.p99 === null ? 'n/a' : formatCount(ttft.p99)} ms, ` +
       `SSD ${(summary.ssd.bytesWritten / 1e9).toFixed(1)} GB written; ` +
       `${formatCount(events)} events in ${wallSeconds.toFixed(2)} s (${(rate / 1e6).toFixed(2)} M events/s) -> ${out}\n`,
   );
@@ -301,7 +309,7 @@ export const runCommand: CommandModule<object, RunArguments> = {
       .option('config', { type: 'string', describe: 'scenario file (JSON), merged over the default scenario' })
       .option('workload', { type: 'string', describe: 'workload file (JSON of a workload section, as kvtier trace fit writes it), replacing the scenario\'s workload' })
       .option('trace', { type: 'string', describe: 'replay this trace file instead of the synthetic workload' })
-      .option('format', { type: 'string', choices: [...TRACE_FORMATS], describe: 'format of --trace [default: mooncake]' })
+      .option('format', { type: 'string', choices: [...TRACE_FORMATS], describe: 'format of --trace [default: read from the trace\'s first line]' })
       .option('out', { type: 'string', describe: 'run folder to write [default: runs/<scenario name>]' })
       .option('quiet', { type: 'boolean', describe: 'print only the summary line' });
     for (const flag of RUN_FLAGS) {

@@ -122,4 +122,5 @@ export const belady: PolicyDefinition = {
   description: "Belady's MIN (offline optimal for unit sizes): evicts the object requested again farthest in the future.",
   parameters: [],
   create: (_params, context) => new Belady(context),
+  offline: true,
 };

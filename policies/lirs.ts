@@ -480,4 +480,5 @@ export const lirs: PolicyDefinition = {
     { name: 'hir', description: 'share of the capacity given to resident HIR objects (at least 1 unit)', defaultValue: 0.01, min: 0, max: 1 },
   ],
   create: (params, context) => new Lirs(params, context),
+  largestObjectShare: (params) => params.hir,
 };

@@ -72,4 +72,5 @@ export const optimalPrefix: PolicyDefinition = {
   description: "Offline optimum with bypass (Belady's MIN), which keeps prefixes usable; needs each block's next request.",
   parameters: [],
   create: (_params, context) => new OptimalPrefix(context),
+  offline: true,
 };

@@ -132,4 +132,8 @@ export interface PolicyDefinition {
   description: string;
   parameters: PolicyParameter[];
   create(params: Readonly<Record<string, number>>, context: PolicyContext): EvictionPolicy;
+  /** Largest object the policy admits, as a share of the cache's capacity, for policies with such a limit. */
+  largestObjectShare?(params: Readonly<Record<string, number>>): number;
+  /** True for offline policies, which need each access's next use: only replays (kvtier cachesim) know it. */
+  offline?: boolean;
 }

@@ -145,4 +145,5 @@ export const s3fifo: PolicyDefinition = {
     { name: 'threshold', description: 'hits in the small FIFO that move an object to the main FIFO', defaultValue: 2, min: 1 },
   ],
   create: (params, context) => new S3Fifo(params, context),
+  largestObjectShare: (params) => params.small,
 };

@@ -107,4 +107,5 @@ export const twoq: PolicyDefinition = {
     { name: 'out', description: 'capacity of the Aout ghost FIFO as a share of the cache capacity', defaultValue: 0.5, min: 0, max: 10 },
   ],
   create: (params, context) => new TwoQ(params, context),
+  largestObjectShare: (params) => params.in,
 };

@@ -52,6 +52,8 @@ export interface Observation {
   /** The scenario without what a candidate may change (tier policies, version, seed), as JSON. */
   scenarioKey: string;
   metrics: Map<string, number>;
+  /** Metrics present but null (not measurable in that run). */
+  nullMetrics: Set<string>;
   /** The file the observation came from, for messages. */
   source: string;
 }
@@ -98,15 +100,17 @@ export function scenarioIdentity(config: unknown): string {
   return JSON.stringify(copy);
 }
 
-function numericMetrics(summary: unknown, source: string): Map<string, number> {
+function summaryMetrics(summary: unknown, source: string): { metrics: Map<string, number>; nullMetrics: Set<string> } {
   if (typeof summary !== 'object' || summary === null || !('requests' in summary)) {
     throw new CompareInputError(`${source} is not a kvtier summary: the "requests" field is missing`);
   }
   const metrics = new Map<string, number>();
+  const nullMetrics = new Set<string>();
   for (const [path, value] of flattenSummary(summary)) {
     if (typeof value === 'number' && path !== 'seed') metrics.set(path, value);
+    else if (value === null) nullMetrics.add(path);
   }
-  return metrics;
+  return { metrics, nullMetrics };
 }
 
 function observationOfRunFolder(dir: string, cell: string): Observation {
@@ -118,7 +122,7 @@ function observationOfRunFolder(dir: string, cell: string): Observation {
     cell,
     seed: typeof summary.seed === 'number' ? summary.seed : 0,
     scenarioKey: scenarioIdentity(config),
-    metrics: numericMetrics(summary, summaryPath),
+    ...summaryMetrics(summary, summaryPath),
     source: summaryPath,
   };
 }
@@ -139,7 +143,7 @@ function observationsOfSweep(dir: string): Observation[] {
       cell,
       seed: typeof record.summary.seed === 'number' ? record.summary.seed : 0,
       scenarioKey: scenarioIdentity(record.config),
-      metrics: numericMetrics(record.summary, path),
+      ...summaryMetrics(record.summary, path),
       source: path,
     };
   });
@@ -238,8 +242,9 @@ export function compareObservations(base: Observation[], candidate: Observation[
       const baseRun = baseSeeds.get(seed) as Observation;
       const candidateRun = candidateSeeds.get(seed) as Observation;
       if (baseRun.scenarioKey !== candidateRun.scenarioKey) {
+        const key = firstDifference(JSON.parse(baseRun.scenarioKey), JSON.parse(candidateRun.scenarioKey), '');
         throw new CompareInputError(
-          `${baseRun.source} and ${candidateRun.source} come from different scenarios (they differ in more than tier policies): compare runs of one scenario`,
+          `${baseRun.source} and ${candidateRun.source} come from different scenarios (${key} differs; only tier policies may): compare runs of one scenario`,
         );
       }
     }
@@ -248,8 +253,13 @@ export function compareObservations(base: Observation[], candidate: Observation[
       const baseValues: number[] = [];
       const differences: number[] = [];
       for (const seed of seeds) {
-        const baseValue = (baseSeeds.get(seed) as Observation).metrics.get(metric);
-        const candidateValue = (candidateSeeds.get(seed) as Observation).metrics.get(metric);
+        const baseRun = baseSeeds.get(seed) as Observation;
+        const candidateRun = candidateSeeds.get(seed) as Observation;
+        const baseValue = baseRun.metrics.get(metric);
+        const candidateValue = candidateRun.metrics.get(metric);
+        // A metric may be null in a run that could not measure it (no request completed, say).
+        if (baseValue === undefined && !baseRun.nullMetrics.has(metric)) throw missingMetric(baseRun, metric);
+        if (candidateValue === undefined && !candidateRun.nullMetrics.has(metric)) throw missingMetric(candidateRun, metric);
         if (baseValue === undefined || candidateValue === undefined) continue;
         baseValues.push(baseValue);
         differences.push(candidateValue - baseValue);
@@ -287,6 +297,23 @@ export function compareObservations(base: Observation[], candidate: Observation[
     }
   }
   return comparisons;
+}
+
+function missingMetric(observation: Observation, metric: string): CompareInputError {
+  return new CompareInputError(`${observation.source} has no metric ${metric}: is the file complete, and is the metric's name right (docs/metrics.md)?`);
+}
+
+// Returns the dotted path of the first key where two JSON values differ.
+function firstDifference(left: unknown, right: unknown, path: string): string {
+  if (typeof left === 'object' && left !== null && typeof right === 'object' && right !== null && !Array.isArray(left)) {
+    const keys = new Set([...Object.keys(left), ...Object.keys(right)]);
+    for (const key of keys) {
+      const a = (left as Record<string, unknown>)[key];
+      const b = (right as Record<string, unknown>)[key];
+      if (JSON.stringify(a) !== JSON.stringify(b)) return firstDifference(a, b, path === '' ? key : `${path}.${key}`);
+    }
+  }
+  return path === '' ? 'the scenario' : path;
 }
 
 function formatNumber(value: number): string {

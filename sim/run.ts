@@ -5,7 +5,7 @@ import { DeviceQueue, Operation, stripeDevices, type DeviceSpec } from '../devic
 import { getGpu, type GpuSpec } from '../devices/gpus.js';
 import { ReadBackTracker, ssdEndurance } from '../devices/endurance.js';
 import { createDeviceQueue } from '../devices/nvme-queue.js';
-import { getDevicePreset, getStorageDevice } from '../devices/presets.js';
+import { DEVICE_PRESETS, getDevicePreset, getStorageDevice } from '../devices/presets.js';
 import { parseAdmission } from '../policies/admission.js';
 import { parsePolicySpec } from '../policies/registry.js';
 import { RunRecorder, TIER_NAMES, type TierName } from '../results/recorder.js';
@@ -112,18 +112,27 @@ export function resolveRun(scenario: Scenario, blockTokens: number): ResolvedRun
   const dram = scenario.tiers.dram;
   if (dram.enabled) {
     const capacity = dram.capacity === 'auto' ? DEFAULT_DRAM_BYTES : dram.capacity;
+    requireDeviceKind('dram', dram.device, 'dram');
     if (capacity > 0) {
       tiers.push({ name: 'dram', capacity, policy: parsePolicySpec(dram.policy), admission: parseAdmission(dram.admission), writeMode: dram.writeMode, writeSelectiveHits: dram.writeSelectiveHits, exclusive: dram.exclusive, device: getDevicePreset(dram.device), direct: false });
     }
   }
   const ssd = scenario.tiers.ssd;
   if (ssd.enabled) {
+    requireDeviceKind('ssd', ssd.device, 'nvme');
     const drive = stripeDevices(getStorageDevice(ssd.device), ssd.count);
-    const capacity = ssd.capacity === 'auto' ? (drive.capacityBytes ?? 0) : ssd.capacity;
+    if (ssd.capacity === 'auto' && !(drive.capacityBytes! > 0)) {
+      throw new ScenarioError(
+        `tiers.ssd.capacity is auto but device ${ssd.device} has no capacity: set tiers.ssd.capacity (--ssd-capacity 2TB), or disable the tier with 0`,
+      );
+    }
+    const capacity = ssd.capacity === 'auto' ? (drive.capacityBytes as number) : ssd.capacity;
     if (capacity > 0) {
       tiers.push({ name: 'ssd', capacity, policy: parsePolicySpec(ssd.policy), admission: parseAdmission(ssd.admission), writeMode: ssd.writeMode, writeSelectiveHits: ssd.writeSelectiveHits, exclusive: ssd.exclusive, device: drive, direct: ssd.gpuDirect });
     }
   }
+
+  for (const tier of tiers) checkTierPolicy(tier, blockTokens * bytesPerToken);
 
   return {
     model,
@@ -138,6 +147,38 @@ export function resolveRun(scenario: Scenario, blockTokens: number): ResolvedRun
     dynamicGpuCache,
     tiers,
   };
+}
+
+// Rejects a device preset of the wrong kind for a tier (a link as an SSD, say); profile files are NVMe.
+function requireDeviceKind(tier: string, device: string, kind: 'dram' | 'nvme'): void {
+  if (device.endsWith('.json')) {
+    if (kind === 'nvme') return;
+    throw new ScenarioError(`tiers.${tier}.device is the profile ${device}, but profiles describe NVMe drives: expected a ${kind} preset`);
+  }
+  const preset = getDevicePreset(device);
+  if (preset.kind !== kind) {
+    const candidates = DEVICE_PRESETS.filter((candidate) => candidate.kind === kind).map((candidate) => candidate.name);
+    throw new ScenarioError(`tiers.${tier}.device is ${device}, a ${preset.kind} preset: expected one of ${candidates.join(', ')}`);
+  }
+}
+
+// Rejects an offline policy in a full run, and a policy that could never admit one block.
+function checkTierPolicy(tier: ResolvedTier, blockBytes: number): void {
+  const definition = tier.policy.definition;
+  if (definition.offline === true) {
+    throw new ScenarioError(
+      `tiers.${tier.name}.policy is ${tier.policy.label}, an offline policy that needs each block's next use, which only replays know ` +
+        '(kvtier cachesim): choose an online policy (kvtier policies lists them)',
+    );
+  }
+  const share = definition.largestObjectShare?.(tier.policy.params);
+  if (share !== undefined && tier.capacity > 0 && blockBytes > share * tier.capacity) {
+    throw new ScenarioError(
+      `tiers.${tier.name}.policy ${tier.policy.label} admits objects up to ${(share * 100).toFixed(1)}% of the tier ` +
+        `(${(share * tier.capacity / 1e6).toFixed(1)} MB) but one KV block is ${(blockBytes / 1e6).toFixed(1)} MB: ` +
+        `raise the policy's share parameter or the tier's capacity`,
+    );
+  }
 }
 
 /** Creates the scenario's workload. */

@@ -171,7 +171,9 @@ export function parseScenario(input: unknown, source: string): Scenario {
   const lines = result.error.issues.map((issue) => {
     const path = issue.path.join('.');
     const received = issue.code === 'unrecognized_keys' ? undefined : valueAt(input, issue.path);
-    const shown = received === undefined ? '' : ` (got ${JSON.stringify(received)})`;
+    // JSON.stringify shows NaN (a flag that was not a number) as null; String shows it as NaN.
+    const text = typeof received === 'number' && !Number.isFinite(received) ? String(received) : JSON.stringify(received);
+    const shown = received === undefined ? '' : ` (got ${text})`;
     return `  ${path || '(top level)'}: ${issue.message}${shown}`;
   });
   throw new ScenarioError(`invalid scenario in ${source}:\n${lines.join('\n')}`);

@@ -110,7 +110,7 @@ describe('kvtier compare on sweeps', () => {
 });
 
 function observation(seed: number, hitRate: number): Observation {
-  return { cell: '', seed, scenarioKey: '{}', metrics: new Map([['hitRate.tokens.total', hitRate]]), source: `seed ${seed}` };
+  return { cell: '', seed, scenarioKey: '{}', metrics: new Map([['hitRate.tokens.total', hitRate]]), nullMetrics: new Set(), source: `seed ${seed}` };
 }
 
 describe('compareObservations', () => {

@@ -187,6 +187,16 @@ describe('user policies through the built CLI', () => {
     expect(result.stderr).toContain(`kvtier: policy module ${path}: policy "cli-no-evict" lacks the method grow()`);
   });
 
+  it('cachesim exits 2 when a method throws', () => {
+    const path = writeModule(
+      'cli-evict-throws.js',
+      "export default { name: 'cli-evict-throws', description: 'x', parameters: [], create: () => ({ grow() {}, onHit() {}, admit() { return true; }, insert() {}, remove() {}, evict() { throw new Error('boom'); } }) };\n",
+    );
+    const result = kvtier('cachesim', '--trace', referenceTrace, '--policy', path, '--sizes', '10', '--ignore-size');
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(`kvtier: policy module ${path}: evict() of policy "cli-evict-throws" failed: boom`);
+  });
+
   it('cachesim exits 2 on a missing module', () => {
     const result = kvtier('cachesim', '--trace', referenceTrace, '--policies', 'lru,./no-such-policy.js');
     expect(result.status).toBe(2);
