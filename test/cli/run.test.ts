@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildRunScenario } from '../../cli/run.js';
+import { runScenario } from '../../sim/run.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const cli = join(root, 'dist/cli/main.js');
@@ -54,6 +55,19 @@ describe('buildRunScenario', () => {
     expect(scenario.name).toBe('from-file');
     expect(scenario.seed).toBe(4);
     expect(scenario.workload.kind === 'mooncake' && scenario.workload.path).toBe(join(dir, 'trace.jsonl'));
+  });
+
+  it('rejects scenarios that cannot run', () => {
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ policy: 'belady' }, /tiers\.gpu\.policy is belady, an offline policy/],
+      [{ policy: 'lirs', 'gpu-cache': '2GB' }, /tiers\.gpu\.policy lirs\(hir=0\.01\) admits objects up to 1\.0% of the tier \(20\.0 MB\) but one KV block is 83\.9 MB/],
+      [{ ssd: 'pcie5-x16' }, /tiers\.ssd\.device is pcie5-x16, a link preset: expected one of pblaze7-7a40/],
+      [{ ssd: 'local-virtio' }, /tiers\.ssd\.capacity is auto but device local-virtio has no capacity/],
+    ];
+    for (const [args, message] of cases) {
+      const scenario = buildRunScenario(args);
+      expect(() => runScenario(scenario)).toThrow(message);
+    }
   });
 
   it('names the key and value of an invalid flag', () => {
