@@ -1,8 +1,8 @@
 // A binary min-heap of integer handles ordered by two keys, the second breaking ties of the first,
 // with each handle's index kept so that a handle can be removed or re-keyed. The keys live in the
-// heap's own arrays, next to the handles, so sifting reads contiguous memory instead of jumping
-// through per-handle arrays; on large caches that halves the cost of a sift. A policy that wants
-// the largest key first passes negated keys. Sifting moves a hole instead of swapping.
+// heap's own arrays, next to the handles. Sifting therefore reads contiguous memory instead of
+// jumping through per-handle arrays, which matters once the heap outgrows the CPU caches. A policy
+// that wants the largest key first passes negated keys. Sifting moves a hole instead of swapping.
 
 const NONE = -1;
 

@@ -3,16 +3,17 @@
 // farthest away. When inserting a missed block would evict something, skip it if it is never
 // requested again or if its next request is farther than every resident's.
 //
-// MIN respects prefix usability without being told. Every request for block k of a context also
+// MIN respects prefix usability without a rule of its own. Every request for block k of a context also
 // requests block k - 1 just before it, so block k - 1's next request always comes sooner than
 // block k's, and MIN never keeps a block while evicting the block before it. Its hits are therefore
 // usable prefix hits. With unit sizes MIN with bypass maximises hits, so no policy serves more
 // usable prefix blocks. Blocks never requested again tie, and the deeper one goes first.
 //
-// Next requests come from `access.nextAccessIndex`, which block and object replays precompute.
-// NOTE: with byte sizes (partial blocks) the result is a strong heuristic, not a proven bound. In the
-// full simulation no next request is known: every block is then admitted, counts as never requested
-// again, and the deepest block goes first, which is no bound at all.
+// Next requests come from `access.nextAccessIndex`, which block and object replays precompute. The
+// full simulation knows none, so `kvtier run` rejects offline policies. A caller that drives the
+// KV store without next uses gets every block admitted and the deepest block evicted first, which
+// is no bound at all.
+// NOTE: with byte sizes (partial blocks) the result is a strong heuristic, not a proven bound.
 
 import type { AccessInfo, CacheOccupancy, EvictionPolicy, PolicyContext, PolicyDefinition } from './policy.js';
 import { IndexedHeap } from './indexed-heap.js';

@@ -71,6 +71,8 @@ export async function loadPolicyModule(path: string): Promise<PolicyDefinition> 
     description: definition.description,
     parameters: definition.parameters,
     create: (params, context) => createChecked(path, definition, params, context),
+    offline: definition.offline,
+    largestObjectShare: definition.largestObjectShare?.bind(definition),
   };
   // Probe once with the defaults, so that a module whose factory throws or returns an incomplete
   // policy fails now, before any simulation state exists.
