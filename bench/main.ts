@@ -1,7 +1,8 @@
 // `npm run bench`: the simulator's own speed on fixed workloads. Each case runs in this process
 // after one warm-up run, and the table reports wall seconds, engine events per second, requests per
 // second and the process's peak resident memory so far. Figures depend on the machine; compare
-// them only across runs on one machine.
+// them only across runs on one machine. bench/scale.ts runs the large synthetic cases, each in its
+// own process.
 
 import { fileURLToPath } from 'node:url';
 import { benchCachesim } from './cachesim.js';
@@ -19,8 +20,6 @@ const tracePath = fileURLToPath(new URL('../../workloads/data/mooncake_conversat
 
 const cases: BenchCase[] = [
   { name: 'default scenario (300 sessions)', scenario: DEFAULT_SCENARIO },
-  { name: 'synthetic, 10,000 sessions', scenario: mergeScenario(DEFAULT_SCENARIO, { workload: { sessions: 10_000, sessionRatePerSec: 5 } }) },
-  { name: 'synthetic, 100,000 sessions', scenario: mergeScenario(DEFAULT_SCENARIO, { workload: { sessions: 100_000, sessionRatePerSec: 20 }, gpu: { tensorParallel: 8 } }) },
   { name: 'Mooncake conversation trace, TP8', scenario: mergeScenario(DEFAULT_SCENARIO, { gpu: { tensorParallel: 8 }, workload: { kind: 'mooncake', path: tracePath } }) },
 ];
 
