@@ -8,7 +8,7 @@
 // sequence. That is acceptable for object-trace mode; the full simulation streams its input instead.
 
 import { PolicyCache } from './cache.js';
-import { IntMap } from './int-map.js';
+import { IdMap } from '../workloads/id-map.js';
 import type { PolicySpec } from '../policies/registry.js';
 import { LineReader, TraceError } from '../workloads/line-reader.js';
 import { forEachMooncakeRequest, MOONCAKE_BLOCK_TOKENS } from '../workloads/mooncake.js';
@@ -144,7 +144,7 @@ class TraceBuilder {
   private handles = new Int32Array(1024);
   private sizes = new Float64Array(1024);
   private count = 0;
-  private readonly numericHandles = new IntMap(1 << 16);
+  private readonly numericHandles = new IdMap(1 << 16);
   private readonly stringHandles = new Map<string, number>();
   private objectCount = 0;
   private workingSetSize = 0;

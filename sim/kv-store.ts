@@ -20,7 +20,7 @@ import { SightingCounter, type AdmissionSpec } from '../policies/admission.js';
 import { createAccessInfo, type AccessInfo } from '../policies/policy.js';
 import type { PolicySpec } from '../policies/registry.js';
 import { PolicyCache } from './cache.js';
-import { IntMap } from './int-map.js';
+import { IdMap } from '../workloads/id-map.js';
 
 export type WriteMode = 'write-back' | 'write-through' | 'write-selective';
 
@@ -86,7 +86,7 @@ export class KvStore {
   /** Blocks offered to each tier from above that its admission policy rejected. */
   readonly rejectedBlocks: Float64Array;
 
-  private readonly ids = new IntMap();
+  private readonly ids = new IdMap();
   private readonly bytesPerToken: number;
   private readonly unitSizes: boolean;
   private readonly onWrite: TierWriteListener | null;
