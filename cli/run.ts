@@ -168,7 +168,7 @@ export function buildRunScenario(args: RunArguments): Scenario {
     for (const path of flag.paths) setPath(overrides, path, value);
   }
   if (args.trace !== undefined) {
-    // Without --format, the trace's first line tells its format.
+    // Without --format, the trace's first line determines its format.
     const format = args.format ?? detectTraceFormat(args.trace);
     // A trace run is named after its file unless a name was given, so it does not overwrite runs/default.
     if (args.name === undefined && !nameInFile) overrides.name = basename(args.trace).replace(/\.[^.]*$/, '');
@@ -296,7 +296,7 @@ async function handleRun(args: RunArguments): Promise<void> {
       `${formatCount(events)} events in ${wallSeconds.toFixed(2)} s (${(rate / 1e6).toFixed(2)} M events/s) -> ${out}\n`,
   );
   if (result.partial) {
-    process.stderr.write(`kvtier: the run was interrupted; ${out} holds partial results (summary.json has "partial": true)\n`);
+    process.stderr.write(`kvtier: the run was interrupted; ${out} contains partial results (summary.json has "partial": true)\n`);
     process.exitCode = 130;
   }
 }

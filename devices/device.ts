@@ -32,9 +32,9 @@ export interface OperationSpec {
 export interface DeviceSpec {
   /** Preset name, for example `pblaze7-7a40`. */
   name: string;
-  /** What the device is, in a few words. */
+  /** Short description of the device. */
   description: string;
-  /** Where the figures come from: a datasheet, an article or a measurement, with a date. */
+  /** Source of the figures: a datasheet, an article or a measurement, with a date. */
   source: string;
   /** Commands that can be in service at once. */
   channels: number;
@@ -137,7 +137,7 @@ export class DeviceQueue {
     this.bytes.set(this.savedBytes);
   }
 
-  /** The instant from which every channel is idle. */
+  /** Returns the instant from which every channel is idle. */
   idleFrom(): number {
     let latest = 0;
     for (let i = 0; i < this.channelFreeAt.length; i++) if (this.channelFreeAt[i] > latest) latest = this.channelFreeAt[i];

@@ -601,8 +601,8 @@ export class Simulator {
     }
   }
 
-  // Sets the context tokens a session holds (0 once it has ended), or adds `sessionlessTokens` for
-  // a request without a session, and tracks the peak of the total.
+  // Sets the context tokens of a session (0 once it has ended), or adds `sessionlessTokens` for a
+  // request without a session, and tracks the peak of the total.
   private setDemand(sessionId: number, tokens: number, sessionlessTokens: number): void {
     if (sessionId < 0) {
       this.demandTokens += sessionlessTokens;

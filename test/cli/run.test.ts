@@ -39,7 +39,8 @@ describe('buildRunScenario', () => {
     expect(scenario.tiers.gpu.capacity).toBe(8e9);
     expect(scenario.tiers.dram.capacity).toBe(64 * 2 ** 30);
     expect(scenario.loadRule).toBe('always');
-    expect(scenario.workload.kind === 'synthetic' && scenario.workload.sessions).toBe(12);
+    expect(scenario.workload.kind).toBe('synthetic');
+    expect((scenario.workload as { sessions?: number }).sessions).toBe(12);
   });
 
   it('replaces the workload with a trace', () => {
@@ -54,7 +55,8 @@ describe('buildRunScenario', () => {
     const scenario = buildRunScenario({ config: file, seed: 4 });
     expect(scenario.name).toBe('from-file');
     expect(scenario.seed).toBe(4);
-    expect(scenario.workload.kind === 'mooncake' && scenario.workload.path).toBe(join(dir, 'trace.jsonl'));
+    expect(scenario.workload.kind).toBe('mooncake');
+    expect((scenario.workload as { path?: string }).path).toBe(join(dir, 'trace.jsonl'));
   });
 
   it('rejects scenarios that cannot run', () => {
