@@ -24,7 +24,10 @@ async function main(argv: string[]): Promise<number> {
     .recommendCommands()
     .wrap(Math.min(110, process.stdout.columns ?? 100))
     .fail((message, error) => {
-      throw error ?? new UsageError(`${message}\nRun "kvtier --help" for usage.`);
+      if (error) throw error;
+      // yargs reports an unknown command only as a suggestion; say what failed first.
+      const text = /^Did you mean /.test(message) ? `unknown command "${argv[0]}". ${message}` : message;
+      throw new UsageError(`${text}\nRun "kvtier --help" for usage.`);
     });
   for (const command of commands) parser.command(command);
   try {

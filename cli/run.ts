@@ -98,6 +98,22 @@ function setPath(target: Record<string, unknown>, path: readonly string[], value
   node[path[path.length - 1]] = value;
 }
 
+// Returns " at line L, column C" for the character position that V8's JSON error gives, or ""
+// when the message gives none.
+function jsonErrorLocation(text: string): string {
+  try {
+    JSON.parse(text);
+    return '';
+  } catch (error) {
+    const position = /position (\d+)/.exec((error as Error).message);
+    if (position === null) return '';
+    const before = text.slice(0, Number(position[1]));
+    const line = before.split('\n').length;
+    const column = before.length - before.lastIndexOf('\n');
+    return ` at line ${line}, column ${column}`;
+  }
+}
+
 function readScenarioFile(path: string): unknown {
   let text: string;
   try {
@@ -108,7 +124,7 @@ function readScenarioFile(path: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new ScenarioError(`scenario file ${path} is not valid JSON: ${(error as Error).message}`);
+    throw new ScenarioError(`scenario file ${path} is not valid JSON${jsonErrorLocation(text)}: ${(error as Error).message.split('\n')[0]}`);
   }
 }
 
