@@ -11,6 +11,7 @@ import { ChainBlockIds } from './block-ids.js';
 import { findColumns, parseCount, splitCsvLine } from './csv.js';
 import { LineReader, TraceError } from './line-reader.js';
 import type { RequestRecord } from './request.js';
+import { LineTraceReader } from './line-trace-reader.js';
 import type { TraceReader, TraceReaderOptions } from './trace-replay.js';
 
 export interface AzureOptions extends TraceReaderOptions {
@@ -30,14 +31,13 @@ const TIMESTAMP_PATTERN = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?
 const NS_PER_MS = 1_000_000;
 
 /** Streams an Azure trace one request at a time. */
-export class AzureTraceReader implements TraceReader {
+export class AzureTraceReader extends LineTraceReader implements TraceReader {
   readonly blockTokens: number;
   readonly hasSessions = false;
   readonly elapsedNs = NaN;
-  skippedLines = 0;
 
-  private readonly reader: LineReader;
-  private readonly skipBadLines: boolean;
+  protected readonly reader: LineReader;
+  protected readonly skipBadLines: boolean;
   private readonly blockIds: ChainBlockIds;
   private readonly fields: string[] = [];
   private readonly columns: Record<(typeof COLUMNS)[number], number>;
@@ -52,6 +52,7 @@ export class AzureTraceReader implements TraceReader {
     readonly path: string,
     options: AzureOptions = {},
   ) {
+    super();
     this.blockTokens = checkPositiveInteger('blockTokens', options.blockTokens ?? AZURE_DEFAULT_BLOCK_TOKENS);
     const sharedPrefixTokens = options.sharedPrefixTokens ?? 0;
     if (!Number.isSafeInteger(sharedPrefixTokens) || sharedPrefixTokens < 0) {
@@ -69,29 +70,7 @@ export class AzureTraceReader implements TraceReader {
     this.columns = findColumns(path, this.fields, COLUMNS);
   }
 
-  get lineNumber(): number {
-    return this.reader.lineNumber;
-  }
-
-  next(out: RequestRecord): boolean {
-    for (let line = this.reader.next(); line !== undefined; line = this.reader.next()) {
-      if (line.trim().length === 0) continue;
-      try {
-        this.parse(line, this.reader.lineNumber, out);
-        return true;
-      } catch (error) {
-        if (!this.skipBadLines || !(error instanceof TraceError)) throw error;
-        this.skippedLines++;
-      }
-    }
-    return false;
-  }
-
-  close(): void {
-    this.reader.close();
-  }
-
-  private parse(line: string, lineNumber: number, out: RequestRecord): void {
+  protected parse(line: string, lineNumber: number, out: RequestRecord): void {
     const fields = this.fields;
     splitCsvLine(line, fields);
     const columns = this.columns;

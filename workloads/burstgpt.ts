@@ -14,6 +14,7 @@ import { findColumns, parseCount, parseNonNegative, splitCsvLine } from './csv.j
 import { LineReader, TraceError } from './line-reader.js';
 import type { RequestRecord } from './request.js';
 import { SessionTable } from './session-table.js';
+import { LineTraceReader } from './line-trace-reader.js';
 import type { TraceReader, TraceReaderOptions } from './trace-replay.js';
 
 export interface BurstGptOptions extends TraceReaderOptions {
@@ -32,15 +33,14 @@ const COLUMNS = ['Timestamp', 'Session ID', 'Elapsed time', 'Request tokens', 'R
 const NS_PER_SEC = 1_000_000_000;
 
 /** Streams a BurstGPT trace one row at a time, numbering sessions in order of their first row. */
-export class BurstGptTraceReader implements TraceReader {
+export class BurstGptTraceReader extends LineTraceReader implements TraceReader {
   readonly blockTokens: number;
   readonly hasSessions = true;
   readonly sessionGapNs: number;
   elapsedNs = NaN;
-  skippedLines = 0;
 
-  private readonly reader: LineReader;
-  private readonly skipBadLines: boolean;
+  protected readonly reader: LineReader;
+  protected readonly skipBadLines: boolean;
   private readonly blockIds: ChainBlockIds;
   private readonly sessions: SessionTable;
   private readonly fields: string[] = [];
@@ -54,6 +54,7 @@ export class BurstGptTraceReader implements TraceReader {
     readonly path: string,
     options: BurstGptOptions = {},
   ) {
+    super();
     const blockTokens = options.blockTokens ?? BURSTGPT_DEFAULT_BLOCK_TOKENS;
     if (!Number.isSafeInteger(blockTokens) || blockTokens < 1) {
       throw new RangeError(`blockTokens must be a positive integer, received ${blockTokens}`);
@@ -77,34 +78,12 @@ export class BurstGptTraceReader implements TraceReader {
     this.columns = findColumns(path, this.fields, COLUMNS);
   }
 
-  get lineNumber(): number {
-    return this.reader.lineNumber;
-  }
-
   /** Sessions started so far. */
   get sessionCount(): number {
     return this.sessions.sessionCount;
   }
 
-  next(out: RequestRecord): boolean {
-    for (let line = this.reader.next(); line !== undefined; line = this.reader.next()) {
-      if (line.trim().length === 0) continue;
-      try {
-        this.parse(line, this.reader.lineNumber, out);
-        return true;
-      } catch (error) {
-        if (!this.skipBadLines || !(error instanceof TraceError)) throw error;
-        this.skippedLines++;
-      }
-    }
-    return false;
-  }
-
-  close(): void {
-    this.reader.close();
-  }
-
-  private parse(line: string, lineNumber: number, out: RequestRecord): void {
+  protected parse(line: string, lineNumber: number, out: RequestRecord): void {
     const fields = this.fields;
     splitCsvLine(line, fields);
     const columns = this.columns;

@@ -16,6 +16,7 @@
 import { ChainBlockIds } from './block-ids.js';
 import { LineReader, TraceError } from './line-reader.js';
 import { reserveBlocks, type RequestRecord } from './request.js';
+import { LineTraceReader } from './line-trace-reader.js';
 import type { TraceReader, TraceReaderOptions } from './trace-replay.js';
 
 export const KVTIER_TRACE_FORMAT = 'kvtier-trace';
@@ -29,14 +30,13 @@ export interface KvtierTraceOptions extends TraceReaderOptions {
 }
 
 /** Streams a kvtier JSONL trace one request at a time. */
-export class KvtierTraceReader implements TraceReader {
+export class KvtierTraceReader extends LineTraceReader implements TraceReader {
   readonly blockTokens: number;
   readonly hasSessions: boolean;
   elapsedNs = NaN;
-  skippedLines = 0;
 
-  private readonly reader: LineReader;
-  private readonly skipBadLines: boolean;
+  protected readonly reader: LineReader;
+  protected readonly skipBadLines: boolean;
   private readonly blockIds: ChainBlockIds;
   private previousArrivalAt = 0;
   private previousLineNumber = 0;
@@ -46,34 +46,13 @@ export class KvtierTraceReader implements TraceReader {
     readonly path: string,
     options: KvtierTraceOptions = {},
   ) {
+    super();
     this.skipBadLines = options.skipBadLines ?? false;
     this.reader = new LineReader(path);
     const header = this.readHeader();
     this.blockTokens = header.blockTokens;
     this.hasSessions = header.sessions;
     this.blockIds = new ChainBlockIds(options.seed ?? 1, this.blockTokens);
-  }
-
-  get lineNumber(): number {
-    return this.reader.lineNumber;
-  }
-
-  next(out: RequestRecord): boolean {
-    for (let line = this.reader.next(); line !== undefined; line = this.reader.next()) {
-      if (line.trim().length === 0) continue;
-      try {
-        this.parse(line, this.reader.lineNumber, out);
-        return true;
-      } catch (error) {
-        if (!this.skipBadLines || !(error instanceof TraceError)) throw error;
-        this.skippedLines++;
-      }
-    }
-    return false;
-  }
-
-  close(): void {
-    this.reader.close();
   }
 
   private readHeader(): { blockTokens: number; sessions: boolean } {
@@ -110,7 +89,7 @@ export class KvtierTraceReader implements TraceReader {
     return { blockTokens, sessions: fields.sessions === true };
   }
 
-  private parse(line: string, lineNumber: number, out: RequestRecord): void {
+  protected parse(line: string, lineNumber: number, out: RequestRecord): void {
     let parsed: unknown;
     try {
       parsed = JSON.parse(line);
