@@ -28,6 +28,19 @@ export class EventQueue {
     return this.count === 0 ? Infinity : this.times[0];
   }
 
+  /** Sequence number of the earliest pending event; Infinity when the queue is empty. */
+  peekSequence(): number {
+    return this.count === 0 ? Infinity : this.sequences[0];
+  }
+
+  /**
+   * Takes the next sequence number for an event kept outside the heap, so that it still orders
+   * against the heap's events at the same instant as if it had been pushed.
+   */
+  takeSequence(): number {
+    return this.nextSequence++;
+  }
+
   /** Adds an event of `kind` with an integer argument at instant `at`. */
   push(at: Nanoseconds, kind: number, arg: number): void {
     if (this.count === this.times.length) this.growArrays();

@@ -144,6 +144,8 @@ export class Simulator {
   private readonly completions = new EventQueue();
   private reservedTotal = 0;
   private stepActive = false;
+  private stepEndAt = 0;
+  private stepEndSequence = 0;
   private stepStartAt = 0;
   // End of the current step's compute; a layer-wise load may end the step later.
   private stepComputeEndAt = 0;
@@ -200,13 +202,27 @@ export class Simulator {
     const events = this.events;
     const onProgress = this.options.onProgress;
     let budget = maxEvents;
-    while (budget-- > 0 && events.pop()) {
-      const at = events.poppedTime;
+    while (budget-- > 0) {
+      // The end of the GPU step, one pending event at most, is kept out of the heap because it is
+      // the most frequent event; it takes its turn by (time, sequence number) like the others.
+      let at: number;
+      let kind: number;
+      let slot: number;
+      const heapAt = events.peekTime();
+      if (this.stepActive && (this.stepEndAt < heapAt || (this.stepEndAt === heapAt && this.stepEndSequence < events.peekSequence()))) {
+        at = this.stepEndAt;
+        kind = EVENT_STEP_DONE;
+        slot = 0;
+      } else {
+        if (!events.pop()) break;
+        at = events.poppedTime;
+        kind = events.poppedKind;
+        slot = events.poppedArg;
+      }
       if (at >= this.nextSampleAt) this.sampleMinutes(at);
       this.now = at;
-      const slot = events.poppedArg;
       const count = ++this.recorder.events;
-      switch (events.poppedKind) {
+      switch (kind) {
         case EVENT_ARRIVAL:
           this.enqueue(slot);
           this.scheduleNextArrival();
@@ -224,7 +240,7 @@ export class Simulator {
       this.schedule();
       if (onProgress !== undefined && (count & 0xffff) === 0) onProgress(this.now);
     }
-    return events.size > 0;
+    return events.size > 0 || this.stepActive;
   }
 
   /** Closes the run at the current instant (the last event's, or where it was stopped). */
@@ -486,7 +502,8 @@ export class Simulator {
     this.stepComputeEndAt = this.now + stepNs;
     this.recorder.steps++;
     const endAt = loadBoundEndAt > this.stepComputeEndAt ? loadBoundEndAt : this.stepComputeEndAt;
-    this.events.push(endAt, EVENT_STEP_DONE, 0);
+    this.stepEndAt = endAt;
+    this.stepEndSequence = this.events.takeSequence();
   }
 
   // Ends a step: every decoding request in it gains a token, requests whose prefill finished emit
