@@ -116,7 +116,7 @@ export class DeviceQueue {
     const pipeEnd = Math.ceil(pipeStart + occupancyNs);
     this.pipeFreeAt[op] = pipeEnd;
     const end = Math.ceil(pipeEnd + (latencyNs === undefined ? this.latencyNs[op] : latencyNs));
-    this.replaceEarliestChannel(end);
+    replaceHeapRoot(this.channelFreeAt, end);
     this.commands[op] += 1;
     this.bytes[op] += bytes;
     return end;
@@ -144,19 +144,22 @@ export class DeviceQueue {
     return latest;
   }
 
-  // Replaces the heap's root (the earliest-free channel) by `freeAt` and sifts it down.
-  private replaceEarliestChannel(freeAt: number): void {
-    const heap = this.channelFreeAt;
-    const size = heap.length;
-    let position = 0;
-    for (;;) {
-      let child = 2 * position + 1;
-      if (child >= size) break;
-      if (child + 1 < size && heap[child + 1] < heap[child]) child++;
-      if (heap[child] >= freeAt) break;
-      heap[position] = heap[child];
-      position = child;
-    }
-    heap[position] = freeAt;
+}
+
+/**
+ * Replaces the root of a binary min-heap of instants (the earliest-free channel) by `value` and
+ * sifts it down, moving a hole instead of swapping.
+ */
+export function replaceHeapRoot(heap: Float64Array, value: number): void {
+  const size = heap.length;
+  let position = 0;
+  for (;;) {
+    let child = 2 * position + 1;
+    if (child >= size) break;
+    if (child + 1 < size && heap[child + 1] < heap[child]) child++;
+    if (heap[child] >= value) break;
+    heap[position] = heap[child];
+    position = child;
   }
+  heap[position] = value;
 }

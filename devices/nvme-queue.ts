@@ -18,7 +18,7 @@
 // behind it in the pipe. Latency draws take uniform indexes from a table filled at construction by
 // the seeded generator, so `checkpoint` and `rollback` restore the draws along with the queue.
 
-import { DeviceQueue, Operation, type DeviceSpec } from './device.js';
+import { DeviceQueue, Operation, replaceHeapRoot, type DeviceSpec } from './device.js';
 import { evaluateCurve, selectCurves, type Direction, type LatencyCurve, type NvmeProfile } from './nvme-profile.js';
 
 /** Quantile steps of each latency-shape table. */
@@ -152,7 +152,7 @@ export class FittedNvmeQueue extends DeviceQueue {
     this.pipeAvailableAt[op] = pipeEnd;
     const end = Math.ceil(pipeEnd + latencyNs);
 
-    this.replaceEarliest(end);
+    replaceHeapRoot(this.freeAt, end);
     this.commands[op] += 1;
     this.bytes[op] += bytes;
     return end;
@@ -186,22 +186,6 @@ export class FittedNvmeQueue extends DeviceQueue {
     let latest = 0;
     for (let i = 0; i < this.channels; i++) if (this.freeAt[i] > latest) latest = this.freeAt[i];
     return latest;
-  }
-
-  // Replaces the heap's root (the earliest-free slot) by `end` and sifts it down.
-  private replaceEarliest(end: number): void {
-    const heap = this.freeAt;
-    const size = heap.length;
-    let position = 0;
-    for (;;) {
-      let child = 2 * position + 1;
-      if (child >= size) break;
-      if (child + 1 < size && heap[child + 1] < heap[child]) child++;
-      if (heap[child] >= end) break;
-      heap[position] = heap[child];
-      position = child;
-    }
-    heap[position] = end;
   }
 }
 
