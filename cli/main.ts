@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// kvtier's command line. Each command lives in its own module and exports a yargs CommandModule;
-// this file only registers them and turns errors into exit statuses: 2 for invalid input (any
-// error whose `code` is ERR_KVTIER_INPUT, and yargs usage errors), 1 for anything else.
+// kvtier's command line. Each command lives in its own module and exports a yargs CommandModule.
+// This file registers them and turns errors into exit statuses: 2 for invalid input (any error
+// whose `code` is ERR_KVTIER_INPUT, and yargs usage errors), 1 for anything else.
 
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
@@ -25,7 +25,7 @@ async function main(argv: string[]): Promise<number> {
     .wrap(Math.min(110, process.stdout.columns ?? 100))
     .fail((message, error) => {
       if (error) throw error;
-      // yargs reports an unknown command only as a suggestion; say what failed first.
+      // yargs reports an unknown command only as a suggestion, so the message names the command first.
       const text = /^Did you mean /.test(message) ? `unknown command "${argv[0]}". ${message}` : message;
       throw new UsageError(`${text}\nRun "kvtier --help" for usage.`);
     });

@@ -2,7 +2,7 @@
 //
 // The scenario is the embedded default, merged with a scenario file (--config), then with flags.
 // Each flag is one row of RUN_FLAGS, which names the scenario key it sets, so help text, parsing
-// and the scenario schema agree; the default shown in help is the embedded default scenario's.
+// and the scenario schema agree. The default shown in help is the embedded default scenario's.
 
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, isAbsolute, join, resolve } from 'node:path';

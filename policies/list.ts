@@ -31,12 +31,12 @@ export class DoublyLinkedList {
     return this.linked[handle] === 1;
   }
 
-  /** The handle after `handle` toward the tail, or -1. */
+  /** Returns the handle after `handle` toward the tail, or -1. */
   nextOf(handle: number): number {
     return this.next[handle];
   }
 
-  /** The handle before `handle` toward the head, or -1. */
+  /** Returns the handle before `handle` toward the head, or -1. */
   prevOf(handle: number): number {
     return this.prev[handle];
   }

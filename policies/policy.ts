@@ -1,7 +1,7 @@
 // The eviction-policy contract. A policy manages the residents of one cache (a tier of the KV
 // store, or the single cache of object-trace mode) by integer handle. The cache owns capacity
-// accounting: it asks the policy whether to admit a missed object, asks for victims until the object
-// fits, then inserts it. The same policy code serves both the full simulation and object-trace mode.
+// accounting: it calls `admit` for a missed object, then `evict` until the object fits, then
+// `insert`. The same policy code serves both the full simulation and object-trace mode.
 
 /** Sizes are in bytes in the KV store and in bytes or objects (size 1) in object-trace mode. */
 export type Size = number;
@@ -97,7 +97,7 @@ export interface EvictionPolicy {
    * update their state here. `key` is the object's id, stable across evictions, unlike its handle.
    */
   admit(handle: number, key: number, size: Size): boolean;
-  /** Chooses one resident to evict, forgets it (keeping a ghost entry where the algorithm has one) and returns its handle, or -1 when there is none. */
+  /** Chooses one resident to evict, removes it (keeping a ghost entry where the algorithm has one) and returns its handle, or -1 when there is none. */
   evict(): number;
   /**
    * Adds an admitted object as a resident. The cache has already made room for it. Returns false

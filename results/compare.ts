@@ -5,7 +5,7 @@
 // config.json), a sweep folder (sweep.json and runs/*.json), or a folder of run folders. Each metric
 // of each cell is compared over the seeds both sides ran: the change is the mean of the per-seed
 // differences (candidate - baseline). With two or more seeds it counts only when its 95% confidence
-// interval, mean +- t(0.975, n - 1) x sd / sqrt(n), excludes zero; then it is a regression or an
+// interval, mean +- t(0.975, n - 1) x sd / sqrt(n), excludes zero. Then it is a regression or an
 // improvement if it passes the metric's threshold in the worse or better direction.
 
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';

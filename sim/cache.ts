@@ -1,5 +1,5 @@
 // Capacity accounting around one eviction policy. This is the cache that both a tier of the KV
-// store and object-trace mode use, so a policy sees the same calls in both, with libCacheSim's
+// store and object-trace mode use, so a policy receives the same calls in both, with libCacheSim's
 // semantics: on a miss the policy is asked to admit the object, an object larger than the whole
 // cache is not admitted and evicts nothing, victims are evicted while used + size > capacity, then
 // the object is inserted with the size it keeps while resident.
@@ -45,7 +45,7 @@ export class PolicyCache {
     this.selfManaged = this.policy.request !== undefined;
   }
 
-  /** Sets the function told of every eviction (the KV store demotes victims through it). */
+  /** Sets the function called on every eviction (the KV store demotes victims through it). */
   setEvictionListener(listener: EvictionListener | null): void {
     this.onEvict = listener;
   }

@@ -3,8 +3,8 @@
 // to an integer handle while some tier holds the block, and handles are recycled once no tier does.
 //
 // Movement between tiers follows the write mode of the path from tier t to tier t + 1:
-// - write-back: a block evicted from t with no copy below is demoted into t + 1 (which may evict
-//   in turn); a block evicted from the last tier is dropped;
+// - write-back: a block evicted from t with no copy below is demoted into t + 1, which may evict
+//   in turn. A block evicted from the last tier is dropped;
 // - write-through: a block is written into t + 1 when it is created in t;
 // - write-selective: a block is written into t + 1 once it has been hit `writeSelectiveHits` times.
 // Evicting a block that has a copy below costs nothing. A block read from a lower tier is copied

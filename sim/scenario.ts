@@ -1,6 +1,6 @@
 // The scenario: every setting of one run, as a zod schema with defaults. A scenario file, the
 // embedded default and command-line flags are merged, then validated here as a whole before any
-// simulation state exists; each invalid value is reported with its key, the value received and the
+// simulation state exists. Each invalid value is reported with its key, the value received and the
 // form expected.
 
 import { z } from 'zod';

@@ -10,7 +10,7 @@
 //
 // The GPU runs steps. A step prefills the requests that are ready (whole prompts, or chunks within
 // a token budget when chunked prefill is on) and decodes one token for every request past its
-// prefill; it lasts the sum of its prefill times plus one memory-bound decode step. Without overlap a
+// prefill. It lasts the sum of its prefill times plus one memory-bound decode step. Without overlap a
 // request is ready once its loads finish; with layer-wise overlap it is ready at once, and a step
 // that prefills it cannot end before its loads finish plus the compute of one layer. The request
 // emits its first token at the end of the step that finishes its prefill (TTFT), then decodes in
@@ -203,8 +203,8 @@ export class Simulator {
     const onProgress = this.options.onProgress;
     let budget = maxEvents;
     while (budget-- > 0) {
-      // The end of the GPU step, one pending event at most, is kept out of the heap because it is
-      // the most frequent event; it takes its turn by (time, sequence number) like the others.
+      // The end of the GPU step is kept out of the heap because it is the most frequent event and
+      // at most one is pending. It takes its turn by (time, sequence number) like the others.
       let at: number;
       let kind: number;
       let slot: number;
@@ -672,6 +672,7 @@ export class Simulator {
     const used = this.minuteUsedTokens;
     const hitShare = (tokens: number) => (prompt === 0 ? 0 : tokens / prompt);
     const gpuCacheBytes = this.store.tiers[0].used;
+
     series.append([
       this.sampleIndex,
       startAt / 1e9,
@@ -691,6 +692,7 @@ export class Simulator {
       this.reservedTotal,
       this.options.weightBytes + gpuCacheBytes + this.reservedTotal,
     ]);
+
     this.sampleIndex++;
     this.minuteArrivals = 0;
     this.minuteAdmissions = 0;

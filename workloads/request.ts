@@ -18,8 +18,8 @@ export interface RequestRecord {
   promptBlockIds: Float64Array;
   promptBlockCount: number;
   /**
-   * Ids of the blocks covering prompt plus output, head first, when the workload knows them
-   * (synthetic sessions); count 0 otherwise (a trace records only prompt blocks).
+   * Ids of the blocks covering prompt plus output, head first, when the workload generates them
+   * (synthetic sessions). The count is 0 otherwise, because a trace records only prompt blocks.
    */
   contextBlockIds: Float64Array;
   contextBlockCount: number;
@@ -68,7 +68,7 @@ export interface Workload {
   nextArrival(out: RequestRecord): boolean;
   /**
    * Writes the next turn of `completed`'s session into `out`, with `arrivalAt` set to `completedAt`
-   * plus a think time, and returns true; returns false when the session has ended or the workload
+   * plus a think time, and returns true. Returns false when the session has ended or the workload
    * is open-loop. `completed` and `out` may be the same record.
    */
   nextTurn(completed: RequestRecord, completedAt: number, out: RequestRecord): boolean;

@@ -1,5 +1,5 @@
 // Readers fed random and truncated input must either read it or fail with an input error (code
-// ERR_KVTIER_INPUT) that names the file; they must never hang or throw anything else. Each reader
+// ERR_KVTIER_INPUT) that names the file. They must never hang or throw anything else. Each reader
 // gets 1,000 damaged copies of a real file: cut at a random point with random text spliced in.
 
 import { spawnSync } from 'node:child_process';
