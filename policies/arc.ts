@@ -147,5 +147,6 @@ export const arc: PolicyDefinition = {
   name: 'arc',
   description: 'ARC (Megiddo and Modha, FAST 2003): recency and frequency lists whose split adapts to ghost hits.',
   parameters: [],
+  readsBlockFacts: false,
   create: (_params, context) => new Arc(context),
 };

@@ -60,5 +60,6 @@ export const clock: PolicyDefinition = {
   parameters: [
     { name: 'bits', description: 'width of the per-object hit counter in bits (libCacheSim n-bit-counter)', defaultValue: 1, min: 1, max: 8 },
   ],
+  readsBlockFacts: false,
   create: (params) => new Clock(params.bits),
 };

@@ -35,5 +35,6 @@ export const fifo: PolicyDefinition = {
   name: 'fifo',
   description: 'First in, first out: evicts the object inserted longest ago; hits change nothing.',
   parameters: [],
+  readsBlockFacts: false,
   create: () => new Fifo(),
 };

@@ -129,5 +129,6 @@ export const gdsf: PolicyDefinition = {
   name: 'gdsf',
   description: 'GDSF (Cherkasova 1998): evicts the lowest L + frequency x 10^6 / size, L rising to each victim\'s priority.',
   parameters: [],
+  readsBlockFacts: false,
   create: (_params, context) => new Gdsf(context),
 };

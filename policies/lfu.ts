@@ -111,5 +111,6 @@ export const lfu: PolicyDefinition = {
   name: 'lfu',
   description: 'Least frequently used: evicts the lowest request count since insertion, oldest first among equals.',
   parameters: [],
+  readsBlockFacts: false,
   create: () => new Lfu(),
 };

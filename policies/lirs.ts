@@ -479,6 +479,7 @@ export const lirs: PolicyDefinition = {
   parameters: [
     { name: 'hir', description: 'share of the capacity given to resident HIR objects (at least 1 unit)', defaultValue: 0.01, min: 0, max: 1 },
   ],
+  readsBlockFacts: false,
   create: (params, context) => new Lirs(params, context),
   largestObjectShare: (params) => params.hir,
 };

@@ -39,5 +39,6 @@ export const lru: PolicyDefinition = {
   name: 'lru',
   description: 'Least recently used: evicts the object whose last request is oldest.',
   parameters: [],
+  readsBlockFacts: false,
   create: () => new Lru(),
 };

@@ -136,4 +136,12 @@ export interface PolicyDefinition {
   largestObjectShare?(params: Readonly<Record<string, number>>): number;
   /** True for offline policies, which need each access's next use: only replays (kvtier cachesim) know it. */
   offline?: boolean;
+  /**
+   * False when the policy never reads the facts in `context.access` that describe one block:
+   * session, position, turn, tokens, previousHandle, lastAccessAt, recomputeNs and
+   * nextAccessIndex. The KV store then leaves `access` as it is when it moves a block other than
+   * the requested one into this policy's tier, which spares reading that block's facts from memory.
+   * Absent means true, so a policy that does not say gets the facts.
+   */
+  readsBlockFacts?: boolean;
 }

@@ -144,6 +144,7 @@ export const s3fifo: PolicyDefinition = {
     { name: 'ghost', description: 'capacity of the ghost FIFO as a share of the cache capacity', defaultValue: 0.9, min: 0, max: 10 },
     { name: 'threshold', description: 'hits in the small FIFO that move an object to the main FIFO', defaultValue: 2, min: 1 },
   ],
+  readsBlockFacts: false,
   create: (params, context) => new S3Fifo(params, context),
   largestObjectShare: (params) => params.small,
 };

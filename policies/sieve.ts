@@ -58,5 +58,6 @@ export const sieve: PolicyDefinition = {
   name: 'sieve',
   description: 'SIEVE (Zhang et al., NSDI 2024): a FIFO with a visited bit and a hand that sweeps from old to new.',
   parameters: [],
+  readsBlockFacts: false,
   create: () => new Sieve(),
 };

@@ -106,6 +106,7 @@ export const twoq: PolicyDefinition = {
     { name: 'in', description: 'share of the capacity given to the Ain FIFO', defaultValue: 0.25, min: 0, max: 1 },
     { name: 'out', description: 'capacity of the Aout ghost FIFO as a share of the cache capacity', defaultValue: 0.5, min: 0, max: 10 },
   ],
+  readsBlockFacts: false,
   create: (params, context) => new TwoQ(params, context),
   largestObjectShare: (params) => params.in,
 };

@@ -72,6 +72,7 @@ export async function loadPolicyModule(path: string): Promise<PolicyDefinition> 
     parameters: definition.parameters,
     create: (params, context) => createChecked(path, definition, params, context),
     offline: definition.offline,
+    readsBlockFacts: definition.readsBlockFacts,
     largestObjectShare: definition.largestObjectShare?.bind(definition),
   };
   // Probe once with the defaults, so that a module whose factory throws or returns an incomplete

@@ -7,8 +7,11 @@
 import { createAccessInfo, type AccessInfo, type EvictionPolicy, type PolicyContext } from '../policies/policy.js';
 import { createPolicy, type PolicySpec } from '../policies/registry.js';
 
+// Marks a handle that is not resident, in place of its size.
+const NOT_RESIDENT = -1;
+
 /** Called for each object a cache evicts, after the policy and the cache have forgotten it. */
-export type EvictionListener = (handle: number, size: number) => void;
+export type EvictionListener = (handle: number, size: number, key: number) => void;
 
 export class PolicyCache {
   readonly label: string;
@@ -21,10 +24,11 @@ export class PolicyCache {
   residentCount = 0;
   evictions = 0;
 
-  private residentSize = new Float64Array(0);
-  private residentKey = new Float64Array(0);
-  private resident = new Uint8Array(0);
+  // Per handle, side by side: its size while resident (NOT_RESIDENT otherwise) at 2h, its key at 2h + 1.
+  private residents = new Float64Array(0);
   private onEvict: EvictionListener | null = null;
+  // Size of the object `forget` removed last, which the eviction listener receives.
+  private lastForgottenSize = 0;
   /** True when the policy runs whole requests itself (see `EvictionPolicy.request`). */
   private readonly selfManaged: boolean;
 
@@ -52,31 +56,28 @@ export class PolicyCache {
 
   /** Makes room for handles below `handleCapacity`. */
   grow(handleCapacity: number): void {
-    if (handleCapacity <= this.resident.length) return;
-    const size = Math.max(handleCapacity, this.resident.length * 2, 16);
-    const residentSize = new Float64Array(size);
-    const residentKey = new Float64Array(size);
-    const resident = new Uint8Array(size);
-    residentSize.set(this.residentSize);
-    residentKey.set(this.residentKey);
-    resident.set(this.resident);
-    this.residentSize = residentSize;
-    this.residentKey = residentKey;
-    this.resident = resident;
+    const handles = this.residents.length / 2;
+    if (handleCapacity <= handles) return;
+    const size = Math.max(handleCapacity, handles * 2, 16);
+    const residents = new Float64Array(2 * size);
+    for (let i = 2 * handles; i < residents.length; i += 2) residents[i] = NOT_RESIDENT;
+    residents.set(this.residents);
+    this.residents = residents;
     this.policy.grow(size);
   }
 
   has(handle: number): boolean {
-    return this.resident[handle] === 1;
+    return this.residents[2 * handle] !== NOT_RESIDENT;
   }
 
   sizeOf(handle: number): number {
-    return this.residentSize[handle];
+    const size = this.residents[2 * handle];
+    return size === NOT_RESIDENT ? 0 : size;
   }
 
   /** Records a request for a resident object. */
   hit(handle: number): void {
-    if (this.selfManaged) this.policy.request!(handle, this.residentKey[handle], this.residentSize[handle]);
+    if (this.selfManaged) this.policy.request!(handle, this.residents[2 * handle + 1], this.residents[2 * handle]);
     else this.policy.onHit(handle);
   }
 
@@ -86,9 +87,9 @@ export class PolicyCache {
    */
   insert(handle: number, key: number, size: number): boolean {
     if (this.selfManaged) {
-      this.residentKey[handle] = key;
+      this.residents[2 * handle + 1] = key;
       this.policy.request!(handle, key, size);
-      return this.resident[handle] === 1;
+      return this.residents[2 * handle] !== NOT_RESIDENT;
     }
     if (!this.policy.admit(handle, key, size)) return false;
     if (size > this.capacity) return false;
@@ -97,7 +98,7 @@ export class PolicyCache {
       if (victim < 0) return false;
       this.evictResident(victim);
     }
-    this.residentKey[handle] = key;
+    this.residents[2 * handle + 1] = key;
     if (this.policy.insert(handle, key, size) === false) return false;
     this.admitResident(handle, size);
     return true;
@@ -118,7 +119,7 @@ export class PolicyCache {
 
   /** Removes a resident for another reason than eviction (an exclusive tier's copy moving up). */
   remove(handle: number): void {
-    if (this.resident[handle] !== 1) return;
+    if (this.residents[2 * handle] === NOT_RESIDENT) return;
     this.policy.remove(handle);
     this.forget(handle);
   }
@@ -129,7 +130,7 @@ export class PolicyCache {
    */
   request(handle: number, key: number, size: number): boolean {
     if (this.selfManaged) return this.policy.request!(handle, key, size);
-    if (this.resident[handle] === 1) {
+    if (this.residents[2 * handle] !== NOT_RESIDENT) {
       this.policy.onHit(handle);
       return true;
     }
@@ -138,8 +139,7 @@ export class PolicyCache {
   }
 
   private admitResident(handle: number, size: number): void {
-    this.resident[handle] = 1;
-    this.residentSize[handle] = size;
+    this.residents[2 * handle] = size;
     this.used += size;
     this.residentCount++;
   }
@@ -147,12 +147,14 @@ export class PolicyCache {
   private evictResident(handle: number): void {
     this.forget(handle);
     this.evictions++;
-    if (this.onEvict !== null) this.onEvict(handle, this.residentSize[handle]);
+    if (this.onEvict !== null) this.onEvict(handle, this.lastForgottenSize, this.residents[2 * handle + 1]);
   }
 
   private forget(handle: number): void {
-    this.resident[handle] = 0;
-    this.used -= this.residentSize[handle];
+    const size = this.residents[2 * handle];
+    this.residents[2 * handle] = NOT_RESIDENT;
+    this.lastForgottenSize = size;
+    this.used -= size;
     this.residentCount--;
   }
 }

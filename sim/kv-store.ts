@@ -57,6 +57,27 @@ export interface KvStoreOptions {
 
 const NO_TIER = -1;
 
+// A handle's record: float64 fields at RECORD_REALS * handle + KEY ... NEXT_ACCESS, and int32
+// fields at RECORD_INTS * handle + TOKENS ... TURN, which lie in the record's last 16 bytes.
+const RECORD_BYTES = 64;
+const RECORD_REALS = RECORD_BYTES / 8;
+const RECORD_INTS = RECORD_BYTES / 4;
+const KEY = 0;
+const SIZE = 1;
+const SESSION = 2;
+const LAST_ACCESS_AT = 3;
+const RECOMPUTE_NS = 4;
+const NEXT_ACCESS = 5;
+const TOKENS = 12;
+const HIT_COUNT = 13;
+const POSITION = 14;
+const TURN = 15;
+
+// A handle's state bytes: its residency at STATE_STRIDE * handle, then BUSY and PENDING_DROP.
+const STATE_STRIDE = 4;
+const BUSY = 1;
+const PENDING_DROP = 2;
+
 // Write modes as small integers for the hot path: 0 write-back, 1 write-through, 2 write-selective.
 const WRITE_MODE_CODES: Record<WriteMode, number> = { 'write-back': 0, 'write-through': 1, 'write-selective': 2 };
 
@@ -97,25 +118,22 @@ export class KvStore {
   private readonly admissionSightings: Int32Array;
   private readonly sightings: (SightingCounter | null)[];
   private readonly tierCount: number;
+  /** Per tier, 1 when its policy may read the facts of the block it is given (see `insertOther`). */
+  private readonly readsBlockFacts: Uint8Array;
   /** Handle of the block that `touch` is serving, whose facts `access` already holds; -1 outside `touch`. */
   private currentHandle = -1;
+  /** Handle of the block the last `touch` served, or -1 when that block left the store. */
+  private lastTouched = -1;
 
   private handleCapacity = 0;
   private handleCount = 0;
-  private keys = new Float64Array(0);
-  private sizes = new Float64Array(0);
-  private tokens = new Int32Array(0);
-  private hitCounts = new Int32Array(0);
-  private sessions = new Float64Array(0);
-  private positions = new Int32Array(0);
-  private turns = new Int32Array(0);
-  private lastAccessAt = new Float64Array(0);
-  private recomputeNs = new Float64Array(0);
-  private nextAccess = new Float64Array(0);
-  private residency = new Uint8Array(0);
-  private busy = new Uint8Array(0);
-  // Tier a block was last evicted from while a touch held it, or -1.
-  private pendingDrop = new Int8Array(0);
+  // Each handle's facts in one 64-byte record, read through two views of the same memory (see
+  // RECORD_REALS), so that moving a block between tiers reads one cache line, not one per fact.
+  private reals = new Float64Array(0);
+  private ints = new Int32Array(0);
+  // Per handle, in STATE_STRIDE bytes: the bitmask of the tiers that contain it, 1 while a touch or
+  // an insert is using it, and 1 + the tier it was last evicted from meanwhile (0 for none).
+  private states = new Uint8Array(0);
   private freeHandles = new Int32Array(0);
   private freeCount = 0;
 
@@ -130,6 +148,7 @@ export class KvStore {
     this.selectiveHits = Int32Array.from(tiers, (tier) => tier.writeSelectiveHits);
     this.exclusive = Uint8Array.from(tiers, (tier) => (tier.exclusive ? 1 : 0));
     this.admissions = Uint8Array.from(tiers, (tier, index) => (index === 0 || tier.admission === undefined ? ADMIT_ALWAYS : ADMISSION_CODES[tier.admission.kind]));
+    this.readsBlockFacts = Uint8Array.from(tiers, (tier) => (tier.policy.definition.readsBlockFacts === false ? 0 : 1));
     this.admissionSightings = Int32Array.from(tiers, (tier) => tier.admission?.sightings ?? 1);
     this.sightings = tiers.map((tier, index) =>
       index > 0 && tier.admission?.kind === 'after' ? new SightingCounter(tier.admission.historyBlocks) : null,
@@ -142,7 +161,7 @@ export class KvStore {
     this.rejectedBlocks = new Float64Array(tiers.length);
     this.tiers = tiers.map((tier, index) => {
       const cache = new PolicyCache(tier.policy, tier.capacity, this.access);
-      cache.setEvictionListener((handle) => this.handleEviction(index, handle));
+      cache.setEvictionListener((handle, size, key) => this.handleEviction(index, handle, size, key));
       return cache;
     });
     this.growHandles(1024);
@@ -160,14 +179,14 @@ export class KvStore {
 
   /** Returns the first (fastest) tier holding `handle`, or -1. Changes nothing. */
   sourceTier(handle: number): number {
-    const mask = this.residency[handle];
+    const mask = this.states[STATE_STRIDE * handle];
     if (mask === 0) return NO_TIER;
     return 31 - Math.clz32(mask & -mask);
   }
 
   /** Bitmask of the tiers holding `handle` (bit t for tier t). */
   residencyOf(handle: number): number {
-    return this.residency[handle];
+    return this.states[STATE_STRIDE * handle];
   }
 
   /** Size of a block of `tokens` tokens, in the store's unit. */
@@ -181,41 +200,51 @@ export class KvStore {
    * `readFromTier` > 0 names the lower tier it was read from, else a freshly computed block).
    * `previousId` is the id of the block before it in the context, or NaN for the first block. The
    * caller fills the rest of `access` (time, session, position, turn, recompute time) beforehand.
+   * `handleHint` is a handle that `find(id)` returned earlier, or -1. When the block still has
+   * that handle, the hint spares a hash lookup. Otherwise it is ignored.
    */
-  touch(id: number, tokens: number, readFromTier: number, previousId = Number.NaN): void {
-    let handle = this.ids.get(id);
+  touch(id: number, tokens: number, readFromTier: number, previousId = Number.NaN, handleHint = -1): void {
+    let handle = this.handleOf(id, handleHint);
     if (handle === -1) handle = this.allocate(id, tokens);
-    this.busy[handle] = 1;
+    this.states[STATE_STRIDE * handle + BUSY] = 1;
     this.recordAccess(handle, tokens, previousId);
 
-    if ((this.residency[handle] & 1) !== 0) {
-      this.hitCounts[handle]++;
+    if ((this.states[STATE_STRIDE * handle] & 1) !== 0) {
+      this.ints[handle * RECORD_INTS + HIT_COUNT]++;
       this.tiers[0].hit(handle);
       this.writeSelectively(0, handle);
     } else {
-      if (readFromTier > 0 && (this.residency[handle] & (1 << readFromTier)) !== 0) {
-        this.hitCounts[handle]++;
+      if (readFromTier > 0 && (this.states[STATE_STRIDE * handle] & (1 << readFromTier)) !== 0) {
+        this.ints[handle * RECORD_INTS + HIT_COUNT]++;
         this.tiers[readFromTier].hit(handle);
         if (this.exclusive[readFromTier] === 1) {
           this.tiers[readFromTier].remove(handle);
-          this.residency[handle] &= ~(1 << readFromTier);
+          this.states[STATE_STRIDE * handle] &= ~(1 << readFromTier);
         } else {
           this.writeSelectively(readFromTier, handle);
         }
       }
-      this.insertInto(0, handle, readFromTier > 0 ? readFromTier : NO_TIER);
+      const real = handle * RECORD_REALS;
+      this.insertInto(0, handle, readFromTier > 0 ? readFromTier : NO_TIER, this.reals[real + SIZE], this.reals[real + KEY]);
     }
 
     this.currentHandle = -1;
-    this.busy[handle] = 0;
-    if (this.residency[handle] === 0) {
+    this.states[STATE_STRIDE * handle + BUSY] = 0;
+    if (this.states[STATE_STRIDE * handle] === 0) {
       // A block evicted everywhere while it was being touched was dropped; one no tier took was not admitted.
-      const droppedFrom = this.pendingDrop[handle];
+      const droppedFrom = this.states[STATE_STRIDE * handle + PENDING_DROP] - 1;
       if (droppedFrom >= 0) this.droppedBlocks[droppedFrom]++;
       else this.unadmittedBlocks++;
-      this.release(handle);
+      this.release(handle, id);
     }
-    this.pendingDrop[handle] = -1;
+    this.states[STATE_STRIDE * handle + PENDING_DROP] = 0;
+    this.lastTouched = this.states[STATE_STRIDE * handle] === 0 ? -1 : handle;
+  }
+
+  // Returns the handle of block `id`, or -1, trying `hint` before the hash map.
+  private handleOf(id: number, hint: number): number {
+    if (hint >= 0 && this.states[STATE_STRIDE * hint] !== 0 && this.reals[hint * RECORD_REALS + KEY] === id) return hint;
+    return this.ids.get(id);
   }
 
   // Completes `access` for the requested block and keeps its facts for later demotions.
@@ -223,13 +252,18 @@ export class KvStore {
     const access = this.access;
     access.tokens = tokens;
     access.lastAccessAt = access.now;
-    access.previousHandle = Number.isNaN(previousId) ? -1 : this.ids.get(previousId);
-    this.sessions[handle] = access.session;
-    this.positions[handle] = access.position;
-    if (access.turn > this.turns[handle]) this.turns[handle] = access.turn;
-    this.lastAccessAt[handle] = access.now;
-    this.recomputeNs[handle] = access.recomputeNs;
-    this.nextAccess[handle] = access.nextAccessIndex;
+    // The previous block is usually the one touched last.
+    access.previousHandle = Number.isNaN(previousId) ? -1 : this.handleOf(previousId, this.lastTouched);
+    const real = handle * RECORD_REALS;
+    const int = handle * RECORD_INTS;
+    const reals = this.reals;
+    const ints = this.ints;
+    reals[real + SESSION] = access.session;
+    reals[real + LAST_ACCESS_AT] = access.now;
+    reals[real + RECOMPUTE_NS] = access.recomputeNs;
+    reals[real + NEXT_ACCESS] = access.nextAccessIndex;
+    ints[int + POSITION] = access.position;
+    if (access.turn > ints[int + TURN]) ints[int + TURN] = access.turn;
     this.currentHandle = handle;
   }
 
@@ -238,18 +272,20 @@ export class KvStore {
     this.tiers[tier].setCapacity(capacity);
   }
 
-  // Inserts `handle` into `tier`; returns whether the tier admitted it.
-  private insertInto(tier: number, handle: number, fromTier: number): boolean {
-    if (fromTier >= 0 && fromTier < tier && !this.admits(tier, handle)) {
+  // Inserts `handle`, of `size` and id `key`, into `tier`; returns whether the tier admitted it.
+  private insertInto(tier: number, handle: number, fromTier: number, size: number, key: number): boolean {
+    if (fromTier >= 0 && fromTier < tier && !this.admits(tier, handle, key)) {
       this.rejectedBlocks[tier]++;
       return false;
     }
-    if (handle !== this.currentHandle) return this.insertOther(tier, handle, fromTier);
-    return this.insertWithAccess(tier, handle, fromTier);
+    // A tier whose policy reads no block facts takes the block with `access` unchanged, so the
+    // block's record is not read when it moves down.
+    if (handle === this.currentHandle || this.readsBlockFacts[tier] === 0) return this.insertWithAccess(tier, handle, fromTier, size, key);
+    return this.insertOther(tier, handle, fromTier, size, key);
   }
 
   // Inserts a block other than the requested one, with `access` describing that block meanwhile.
-  private insertOther(tier: number, handle: number, fromTier: number): boolean {
+  private insertOther(tier: number, handle: number, fromTier: number, size: number, key: number): boolean {
     const access = this.access;
     const session = access.session;
     const position = access.position;
@@ -261,16 +297,18 @@ export class KvStore {
     const nextAccessIndex = access.nextAccessIndex;
     const currentHandle = this.currentHandle;
 
-    access.session = this.sessions[handle];
-    access.position = this.positions[handle];
-    access.turn = this.turns[handle];
-    access.tokens = this.tokens[handle];
+    const real = handle * RECORD_REALS;
+    const int = handle * RECORD_INTS;
+    access.session = this.reals[real + SESSION];
+    access.lastAccessAt = this.reals[real + LAST_ACCESS_AT];
+    access.recomputeNs = this.reals[real + RECOMPUTE_NS];
+    access.nextAccessIndex = this.reals[real + NEXT_ACCESS];
+    access.position = this.ints[int + POSITION];
+    access.turn = this.ints[int + TURN];
+    access.tokens = this.ints[int + TOKENS];
     access.previousHandle = -1;
-    access.lastAccessAt = this.lastAccessAt[handle];
-    access.recomputeNs = this.recomputeNs[handle];
-    access.nextAccessIndex = this.nextAccess[handle];
     this.currentHandle = handle;
-    const inserted = this.insertWithAccess(tier, handle, fromTier);
+    const inserted = this.insertWithAccess(tier, handle, fromTier, size, key);
 
     this.currentHandle = currentHandle;
     access.session = session;
@@ -285,37 +323,36 @@ export class KvStore {
   }
 
   // Decides by the tier's admission policy whether a block offered from above is written.
-  private admits(tier: number, handle: number): boolean {
+  private admits(tier: number, handle: number, key: number): boolean {
     switch (this.admissions[tier]) {
       case ADMIT_AFTER: {
         const counter = this.sightings[tier] as SightingCounter;
-        if (counter.record(this.keys[handle]) < this.admissionSightings[tier]) return false;
-        counter.forget(this.keys[handle]);
+        if (counter.record(key) < this.admissionSightings[tier]) return false;
+        counter.forget(key);
         return true;
       }
       case ADMIT_MULTI_TURN:
-        return this.turns[handle] >= 1 || this.hitCounts[handle] > 0;
+        return this.ints[handle * RECORD_INTS + TURN] >= 1 || this.ints[handle * RECORD_INTS + HIT_COUNT] > 0;
       default:
         return true;
     }
   }
 
-  private insertWithAccess(tier: number, handle: number, fromTier: number): boolean {
-    const size = this.sizes[handle];
-    const wasBusy = this.busy[handle];
-    this.busy[handle] = 1;
-    const inserted = this.tiers[tier].insert(handle, this.keys[handle], size);
+  private insertWithAccess(tier: number, handle: number, fromTier: number, size: number, key: number): boolean {
+    const wasBusy = this.states[STATE_STRIDE * handle + BUSY];
+    this.states[STATE_STRIDE * handle + BUSY] = 1;
+    const inserted = this.tiers[tier].insert(handle, key, size);
     if (inserted) {
-      this.residency[handle] |= 1 << tier;
+      this.states[STATE_STRIDE * handle] |= 1 << tier;
       this.writtenBytes[tier] += size;
       this.writtenBlocks[tier]++;
       if (this.onWrite !== null) this.onWrite(tier, handle, size, fromTier);
       const below = tier + 1;
-      if (below < this.tierCount && this.writeModes[tier] === 1 && (this.residency[handle] & (1 << below)) === 0) {
-        this.insertInto(below, handle, tier);
+      if (below < this.tierCount && this.writeModes[tier] === 1 && (this.states[STATE_STRIDE * handle] & (1 << below)) === 0) {
+        this.insertInto(below, handle, tier, size, key);
       }
     }
-    this.busy[handle] = wasBusy;
+    this.states[STATE_STRIDE * handle + BUSY] = wasBusy;
     return inserted;
   }
 
@@ -323,26 +360,27 @@ export class KvStore {
   private writeSelectively(tier: number, handle: number): void {
     const below = tier + 1;
     if (below >= this.tierCount || this.writeModes[tier] !== 2) return;
-    if (this.hitCounts[handle] < this.selectiveHits[tier]) return;
-    if ((this.residency[handle] & (1 << below)) !== 0) return;
-    this.insertInto(below, handle, tier);
+    if (this.ints[handle * RECORD_INTS + HIT_COUNT] < this.selectiveHits[tier]) return;
+    if ((this.states[STATE_STRIDE * handle] & (1 << below)) !== 0) return;
+    const real = handle * RECORD_REALS;
+    this.insertInto(below, handle, tier, this.reals[real + SIZE], this.reals[real + KEY]);
   }
 
-  private handleEviction(tier: number, handle: number): void {
-    this.residency[handle] &= ~(1 << tier);
+  private handleEviction(tier: number, handle: number, size: number, key: number): void {
+    this.states[STATE_STRIDE * handle] &= ~(1 << tier);
     this.evictedBlocks[tier]++;
     const below = tier + 1;
-    const copyBelow = this.residency[handle] >> below !== 0;
+    const copyBelow = this.states[STATE_STRIDE * handle] >> below !== 0;
     if (!copyBelow && below < this.tierCount && this.writeModes[tier] === 0) {
-      if (this.insertInto(below, handle, tier)) this.demotedBlocks[tier]++;
+      if (this.insertInto(below, handle, tier, size, key)) this.demotedBlocks[tier]++;
     }
-    if (this.residency[handle] === 0) {
-      if (this.busy[handle] === 0) {
+    if (this.states[STATE_STRIDE * handle] === 0) {
+      if (this.states[STATE_STRIDE * handle + BUSY] === 0) {
         this.droppedBlocks[tier]++;
-        this.release(handle);
+        this.release(handle, key);
       } else {
         // Counted when the touch that holds the block ends, if no tier took it back meanwhile.
-        this.pendingDrop[handle] = tier;
+        this.states[STATE_STRIDE * handle + PENDING_DROP] = tier + 1;
       }
     }
   }
@@ -356,18 +394,20 @@ export class KvStore {
       handle = this.handleCount++;
     }
     this.createdBlocks++;
-    this.keys[handle] = id;
-    this.tokens[handle] = tokens;
-    this.sizes[handle] = this.blockSize(tokens);
-    this.hitCounts[handle] = 0;
-    this.turns[handle] = -1;
-    this.residency[handle] = 0;
+    const real = handle * RECORD_REALS;
+    const int = handle * RECORD_INTS;
+    this.reals[real + KEY] = id;
+    this.reals[real + SIZE] = this.blockSize(tokens);
+    this.ints[int + TOKENS] = tokens;
+    this.ints[int + HIT_COUNT] = 0;
+    this.ints[int + TURN] = -1;
+    this.states[STATE_STRIDE * handle] = 0;
     this.ids.set(id, handle);
     return handle;
   }
 
-  private release(handle: number): void {
-    this.ids.delete(this.keys[handle]);
+  private release(handle: number, key: number): void {
+    this.ids.delete(key);
     this.freeHandles[this.freeCount++] = handle;
   }
 
@@ -377,21 +417,13 @@ export class KvStore {
       grown.set(array);
       return grown;
     };
-    this.keys = grow(this.keys, (n) => new Float64Array(n));
-    this.sizes = grow(this.sizes, (n) => new Float64Array(n));
-    this.tokens = grow(this.tokens, (n) => new Int32Array(n));
-    this.hitCounts = grow(this.hitCounts, (n) => new Int32Array(n));
-    this.sessions = grow(this.sessions, (n) => new Float64Array(n));
-    this.positions = grow(this.positions, (n) => new Int32Array(n));
-    this.turns = grow(this.turns, (n) => new Int32Array(n));
-    this.lastAccessAt = grow(this.lastAccessAt, (n) => new Float64Array(n));
-    this.recomputeNs = grow(this.recomputeNs, (n) => new Float64Array(n));
-    this.nextAccess = grow(this.nextAccess, (n) => new Float64Array(n));
-    this.residency = grow(this.residency, (n) => new Uint8Array(n));
-    this.busy = grow(this.busy, (n) => new Uint8Array(n));
-    const pendingDrop = new Int8Array(capacity).fill(-1);
-    pendingDrop.set(this.pendingDrop);
-    this.pendingDrop = pendingDrop;
+    const records = new ArrayBuffer(capacity * RECORD_BYTES);
+    new Uint8Array(records).set(new Uint8Array(this.reals.buffer));
+    this.reals = new Float64Array(records);
+    this.ints = new Int32Array(records);
+    const states = new Uint8Array(STATE_STRIDE * capacity);
+    states.set(this.states);
+    this.states = states;
     this.freeHandles = grow(this.freeHandles, (n) => new Int32Array(n));
     this.handleCapacity = capacity;
     for (const tier of this.tiers) tier.grow(capacity);

@@ -105,6 +105,8 @@ export class Simulator {
   // Request pool: one record and one row of typed arrays per slot, recycled.
   private records: RequestRecord[] = [];
   private blockSources: Int8Array[] = [];
+  // Handle of each prompt block when the request was admitted, or -1; a hint for the commit.
+  private blockHandles: Int32Array[] = [];
   private freeSlots: number[] = [];
   private state = new Uint8Array(0);
   private ttftSource = new Uint8Array(0);
@@ -305,8 +307,13 @@ export class Simulator {
     const blockTokens = this.blockTokens;
     const blockCount = record.promptBlockCount;
     const inputTokens = record.inputTokens;
-    if (this.blockSources[slot].length < blockCount) this.blockSources[slot] = new Int8Array(Math.max(blockCount, this.blockSources[slot].length * 2));
+    if (this.blockSources[slot].length < blockCount) {
+      const length = Math.max(blockCount, this.blockSources[slot].length * 2);
+      this.blockSources[slot] = new Int8Array(length);
+      this.blockHandles[slot] = new Int32Array(length);
+    }
     const sources = this.blockSources[slot];
+    const handles = this.blockHandles[slot];
 
     this.admittedAt[slot] = this.now;
     this.minuteAdmissions++;
@@ -318,6 +325,7 @@ export class Simulator {
     let usable = blockCount;
     for (let i = 0; i < blockCount; i++) {
       const handle = store.find(record.promptBlockIds[i]);
+      handles[i] = handle;
       const tier = handle < 0 ? -1 : store.sourceTier(handle);
       if (tier >= 0) {
         recorder.presentBlocks[tierKinds[tier]]++;
@@ -710,6 +718,7 @@ export class Simulator {
     const store = this.store;
     const access = store.access;
     const sources = this.blockSources[slot];
+    const handles = this.blockHandles[slot];
     const usable = this.usableBlocks[slot];
     const compute = this.options.compute;
     const ids = record.promptBlockIds;
@@ -722,7 +731,7 @@ export class Simulator {
       access.position = i;
       access.accessIndex++;
       access.recomputeNs = compute.prefillNs(tokens, i * this.blockTokens);
-      store.touch(ids[i], tokens, readFrom, i > 0 ? ids[i - 1] : Number.NaN);
+      store.touch(ids[i], tokens, readFrom, i > 0 ? ids[i - 1] : Number.NaN, handles[i]);
     }
   }
 
@@ -756,6 +765,7 @@ export class Simulator {
     const slot = this.records.length;
     this.records.push(createRequestRecord());
     this.blockSources.push(new Int8Array(64));
+    this.blockHandles.push(new Int32Array(64));
     if (slot >= this.state.length) this.growSlots(Math.max(64, this.state.length * 2));
     return slot;
   }

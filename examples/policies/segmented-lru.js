@@ -146,5 +146,7 @@ export default {
   name: 'segmented-lru',
   description: 'Segmented LRU (Karedla et al., 1994): a probationary and a protected LRU segment.',
   parameters: [{ name: 'protected', description: 'share of the capacity for blocks hit at least once', defaultValue: 0.8, min: 0, max: 1 }],
+  // The policy ranks blocks by handle alone, so the KV store need not describe a demoted block to it.
+  readsBlockFacts: false,
   create: (params, context) => new SegmentedLru(params, context),
 };
