@@ -223,6 +223,9 @@ export class Simulator {
       }
       if (at >= this.nextSampleAt) this.sampleMinutes(at);
       this.now = at;
+      // The store, its policies and its device writes take the time from `access`, also when the
+      // GPU tier shrinks at an admission and evicts outside any commit.
+      this.store.access.now = at;
       const count = ++this.recorder.events;
       switch (kind) {
         case EVENT_ARRIVAL:
@@ -722,7 +725,6 @@ export class Simulator {
     const usable = this.usableBlocks[slot];
     const compute = this.options.compute;
     const ids = record.promptBlockIds;
-    access.now = this.now;
     access.session = record.sessionId;
     access.turn = record.turn;
     for (let i = 0; i < record.promptBlockCount; i++) {
@@ -745,7 +747,6 @@ export class Simulator {
     const totalTokens = record.inputTokens + record.outputTokens;
     const compute = this.options.compute;
     const ids = record.contextBlockIds;
-    access.now = this.now;
     access.session = record.sessionId;
     access.turn = record.turn;
     for (let i = 0; i < record.contextBlockCount; i++) {

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import type { EvictionPolicy } from '../../policies/policy.js';
+import { getPolicy, registerPolicy } from '../../policies/registry.js';
 import type { RequestOutcome } from '../../results/request-log.js';
 import { buildSummary, type RunSummary } from '../../results/summary.js';
 import { SAMPLE_INTERVAL_NS } from '../../results/timeseries.js';
@@ -125,6 +127,45 @@ describe('GPU memory', () => {
     // Columns 14 and 15: GPU cache bytes and in-flight KV bytes at the end of each minute.
     for (const row of rows) expect(row[14] + row[15]).toBeLessThanOrEqual(budget);
     expect(Math.max(...rows.map((row) => row[15]))).toBeGreaterThan(0);
+  });
+
+  it('evicts at the admission instant when the GPU tier shrinks', () => {
+    // LRU that notes the simulated time of every eviction.
+    const evictedAt: number[] = [];
+    registerPolicy({
+      name: 'lru-eviction-times',
+      description: 'LRU that records when it evicts',
+      parameters: [],
+      create: (params, context): EvictionPolicy => {
+        const lru = getPolicy('lru').create(params, context);
+        return {
+          grow: (handleCapacity) => lru.grow(handleCapacity),
+          onHit: (handle) => lru.onHit(handle),
+          admit: (handle, key, size) => lru.admit(handle, key, size),
+          evict: () => {
+            evictedAt.push(context.access.now);
+            return lru.evict();
+          },
+          insert: (handle, key, size) => lru.insert(handle, key, size),
+          remove: (handle) => lru.remove(handle),
+        };
+      },
+    });
+    const outcomes: RequestOutcome[] = [];
+    // An H100 leaves about 10 GB beside the weights, which the sessions' KV fills.
+    const { result } = run(
+      { gpu: { preset: 'h100' }, workload: { sessions: 60 }, tiers: { gpu: { policy: 'lru-eviction-times' } } },
+      {},
+      { requestLog: (outcome) => outcomes.push({ ...outcome }) },
+    );
+    expect(result.resolved.dynamicGpuCache).toBe(true);
+    const admissions = new Set(outcomes.map((outcome) => outcome.arrivalAt + outcome.queueNs));
+    const commits = new Set(outcomes.flatMap((outcome) => [outcome.arrivalAt + outcome.ttftNs, outcome.arrivalAt + outcome.e2eNs]));
+    expect(evictedAt.length).toBeGreaterThan(100);
+    // Blocks leave the GPU tier when a request is admitted (the tier shrinks) or committed.
+    for (const at of evictedAt) expect(admissions.has(at) || commits.has(at)).toBe(true);
+    // Evictions caused by an admission carry its instant, not the instant of the latest commit.
+    expect(evictedAt.filter((at) => admissions.has(at) && !commits.has(at)).length).toBeGreaterThan(0);
   });
 
   it('keeps a set GPU tier capacity fixed', () => {
