@@ -7,11 +7,26 @@
 import { createAccessInfo, type AccessInfo, type EvictionPolicy, type PolicyContext } from '../policies/policy.js';
 import { createPolicy, type PolicySpec } from '../policies/registry.js';
 
-// Marks a handle that is not resident, in place of its size.
-const NOT_RESIDENT = -1;
-
 /** Called for each object a cache evicts, after the policy and the cache have forgotten it. */
-export type EvictionListener = (handle: number, size: number, key: number) => void;
+export type EvictionListener = (handle: number) => void;
+
+/**
+ * Per-handle arrays that a cache can read its residents' sizes, keys and residency from instead of
+ * keeping its own: size and key at `factStride * handle + sizeOffset` and `+ keyOffset` of
+ * `facts`, residency as the bit `residentMask` of `flags[flagStride * handle]`. The KV store shares
+ * its block records this way, so that its tiers store a block's size and key once, not once each.
+ * The owner writes size and key before it inserts a handle and keeps them while the handle is in
+ * any cache.
+ */
+export interface SharedHandleState {
+  facts: Float64Array;
+  factStride: number;
+  sizeOffset: number;
+  keyOffset: number;
+  flags: Uint8Array;
+  flagStride: number;
+  residentMask: number;
+}
 
 export class PolicyCache {
   readonly label: string;
@@ -24,11 +39,17 @@ export class PolicyCache {
   residentCount = 0;
   evictions = 0;
 
-  // Per handle, side by side: its size while resident (NOT_RESIDENT otherwise) at 2h, its key at 2h + 1.
-  private residents = new Float64Array(0);
+  // Residents' sizes, keys and residency (see SharedHandleState): the cache's own arrays, with size
+  // and key side by side and one flag byte per handle, unless `shareHandleState` replaced them.
+  private facts: Float64Array = new Float64Array(0);
+  private factStride = 2;
+  private sizeOffset = 0;
+  private keyOffset = 1;
+  private flags: Uint8Array = new Uint8Array(0);
+  private flagStride = 1;
+  private residentMask = 1;
+  private sharesState = false;
   private onEvict: EvictionListener | null = null;
-  // Size of the object `forget` removed last, which the eviction listener receives.
-  private lastForgottenSize = 0;
   /** True when the policy runs whole requests itself (see `EvictionPolicy.request`). */
   private readonly selfManaged: boolean;
 
@@ -54,42 +75,82 @@ export class PolicyCache {
     this.onEvict = listener;
   }
 
-  /** Makes room for handles below `handleCapacity`. */
+  /**
+   * Reads residents' sizes, keys and residency from `state` from now on; call it again whenever the
+   * owner replaces its arrays. Only for an empty cache or with arrays that carry the same contents.
+   */
+  shareHandleState(state: SharedHandleState): void {
+    this.facts = state.facts;
+    this.factStride = state.factStride;
+    this.sizeOffset = state.sizeOffset;
+    this.keyOffset = state.keyOffset;
+    this.flags = state.flags;
+    this.flagStride = state.flagStride;
+    this.residentMask = state.residentMask;
+    this.sharesState = true;
+  }
+
+  /** Makes room for handles below `handleCapacity`; shared arrays are the owner's to grow. */
   grow(handleCapacity: number): void {
-    const handles = this.residents.length / 2;
-    if (handleCapacity <= handles) return;
-    const size = Math.max(handleCapacity, handles * 2, 16);
-    const residents = new Float64Array(2 * size);
-    for (let i = 2 * handles; i < residents.length; i += 2) residents[i] = NOT_RESIDENT;
-    residents.set(this.residents);
-    this.residents = residents;
+    if (this.sharesState) {
+      this.policy.grow(handleCapacity);
+      return;
+    }
+    if (handleCapacity <= this.flags.length) return;
+    const size = Math.max(handleCapacity, this.flags.length * 2, 16);
+    const facts = new Float64Array(2 * size);
+    const flags = new Uint8Array(size);
+    facts.set(this.facts);
+    flags.set(this.flags);
+    this.facts = facts;
+    this.flags = flags;
     this.policy.grow(size);
   }
 
   has(handle: number): boolean {
-    return this.residents[2 * handle] !== NOT_RESIDENT;
+    return (this.flags[this.flagStride * handle] & this.residentMask) !== 0;
   }
 
   sizeOf(handle: number): number {
-    const size = this.residents[2 * handle];
-    return size === NOT_RESIDENT ? 0 : size;
+    return this.has(handle) ? this.facts[this.factStride * handle + this.sizeOffset] : 0;
   }
 
   /** Records a request for a resident object. */
   hit(handle: number): void {
-    if (this.selfManaged) this.policy.request!(handle, this.residents[2 * handle + 1], this.residents[2 * handle]);
-    else this.policy.onHit(handle);
+    if (this.selfManaged) {
+      const fact = this.factStride * handle;
+      this.policy.request!(handle, this.facts[fact + this.keyOffset], this.facts[fact + this.sizeOffset]);
+    } else {
+      this.policy.onHit(handle);
+    }
   }
 
   /**
    * Inserts a non-resident object if the policy admits it and it fits in the whole cache, evicting
-   * as needed. Returns whether it was inserted.
+   * as needed. Returns whether it was inserted. With shared handle state, `key` and `size` must be
+   * the ones the owner stored.
    */
   insert(handle: number, key: number, size: number): boolean {
+    if (!this.sharesState) {
+      const fact = this.factStride * handle;
+      this.facts[fact + this.keyOffset] = key;
+      this.facts[fact + this.sizeOffset] = size;
+    }
+    return this.insertStored(handle);
+  }
+
+  /**
+   * Inserts `handle` like `insert`, with the key and size already stored for it: by the owner of
+   * shared handle state, or by `insert`. Passing the handle alone keeps the 53-bit key and the
+   * size out of the heap on the KV store's hot path.
+   */
+  insertStored(handle: number): boolean {
+    const fact = this.factStride * handle;
+    const key = this.facts[fact + this.keyOffset];
+    const size = this.facts[fact + this.sizeOffset];
     if (this.selfManaged) {
-      this.residents[2 * handle + 1] = key;
       this.policy.request!(handle, key, size);
-      return this.residents[2 * handle] !== NOT_RESIDENT;
+      return this.has(handle);
     }
     if (!this.policy.admit(handle, key, size)) return false;
     if (size > this.capacity) return false;
@@ -98,7 +159,6 @@ export class PolicyCache {
       if (victim < 0) return false;
       this.evictResident(victim);
     }
-    this.residents[2 * handle + 1] = key;
     if (this.policy.insert(handle, key, size) === false) return false;
     this.admitResident(handle, size);
     return true;
@@ -119,7 +179,7 @@ export class PolicyCache {
 
   /** Removes a resident for another reason than eviction (an exclusive tier's copy moving up). */
   remove(handle: number): void {
-    if (this.residents[2 * handle] === NOT_RESIDENT) return;
+    if (!this.has(handle)) return;
     this.policy.remove(handle);
     this.forget(handle);
   }
@@ -130,7 +190,7 @@ export class PolicyCache {
    */
   request(handle: number, key: number, size: number): boolean {
     if (this.selfManaged) return this.policy.request!(handle, key, size);
-    if (this.residents[2 * handle] !== NOT_RESIDENT) {
+    if (this.has(handle)) {
       this.policy.onHit(handle);
       return true;
     }
@@ -139,7 +199,8 @@ export class PolicyCache {
   }
 
   private admitResident(handle: number, size: number): void {
-    this.residents[2 * handle] = size;
+    this.flags[this.flagStride * handle] |= this.residentMask;
+    if (!this.sharesState) this.facts[this.factStride * handle + this.sizeOffset] = size;
     this.used += size;
     this.residentCount++;
   }
@@ -147,14 +208,12 @@ export class PolicyCache {
   private evictResident(handle: number): void {
     this.forget(handle);
     this.evictions++;
-    if (this.onEvict !== null) this.onEvict(handle, this.lastForgottenSize, this.residents[2 * handle + 1]);
+    if (this.onEvict !== null) this.onEvict(handle);
   }
 
   private forget(handle: number): void {
-    const size = this.residents[2 * handle];
-    this.residents[2 * handle] = NOT_RESIDENT;
-    this.lastForgottenSize = size;
-    this.used -= size;
+    this.flags[this.flagStride * handle] &= ~this.residentMask;
+    this.used -= this.facts[this.factStride * handle + this.sizeOffset];
     this.residentCount--;
   }
 }

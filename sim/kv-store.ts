@@ -124,6 +124,8 @@ export class KvStore {
   private currentHandle = -1;
   /** Handle of the block the last `touch` served, or -1 when that block left the store. */
   private lastTouched = -1;
+  // The previous and the current id of a `touch`, for `touchBlock`.
+  private readonly touchIds = new Float64Array(2);
 
   private handleCapacity = 0;
   private handleCount = 0;
@@ -131,8 +133,9 @@ export class KvStore {
   // RECORD_REALS), so that moving a block between tiers reads one cache line, not one per fact.
   private reals = new Float64Array(0);
   private ints = new Int32Array(0);
-  // Per handle, in STATE_STRIDE bytes: the bitmask of the tiers that contain it, 1 while a touch or
-  // an insert is using it, and 1 + the tier it was last evicted from meanwhile (0 for none).
+  // Per handle, in STATE_STRIDE bytes: the bitmask of the tiers that contain it (each tier's cache
+  // keeps its bit), BUSY (1 while a touch or an insert uses the handle) and PENDING_DROP (1 + the
+  // tier it was last evicted from meanwhile, 0 for none).
   private states = new Uint8Array(0);
   private freeHandles = new Int32Array(0);
   private freeCount = 0;
@@ -161,7 +164,7 @@ export class KvStore {
     this.rejectedBlocks = new Float64Array(tiers.length);
     this.tiers = tiers.map((tier, index) => {
       const cache = new PolicyCache(tier.policy, tier.capacity, this.access);
-      cache.setEvictionListener((handle, size, key) => this.handleEviction(index, handle, size, key));
+      cache.setEvictionListener((handle) => this.handleEviction(index, handle));
       return cache;
     });
     this.growHandles(1024);
@@ -200,14 +203,25 @@ export class KvStore {
    * `readFromTier` > 0 names the lower tier it was read from, else a freshly computed block).
    * `previousId` is the id of the block before it in the context, or NaN for the first block. The
    * caller fills the rest of `access` (time, session, position, turn, recompute time) beforehand.
-   * `handleHint` is a handle that `find(id)` returned earlier, or -1. When the block still has
-   * that handle, the hint spares a hash lookup. Otherwise it is ignored.
    */
-  touch(id: number, tokens: number, readFromTier: number, previousId = Number.NaN, handleHint = -1): void {
+  touch(id: number, tokens: number, readFromTier: number, previousId = Number.NaN): void {
+    this.touchIds[0] = previousId;
+    this.touchIds[1] = id;
+    this.touchBlock(this.touchIds, 1, tokens, readFromTier, -1);
+  }
+
+  /**
+   * Does what `touch` does for block `ids[index]`, whose previous block is `ids[index - 1]` (none
+   * for index 0). Block ids take 53 bits, so passing the array and an index, not the ids, keeps
+   * them out of the heap. `handleHint` is a handle that `find` returned for the block earlier, or
+   * -1. When the block still has that handle, the hint spares a hash lookup.
+   */
+  touchBlock(ids: Float64Array, index: number, tokens: number, readFromTier: number, handleHint: number): void {
+    const id = ids[index];
     let handle = this.handleOf(id, handleHint);
     if (handle === -1) handle = this.allocate(id, tokens);
     this.states[STATE_STRIDE * handle + BUSY] = 1;
-    this.recordAccess(handle, tokens, previousId);
+    this.recordAccess(handle, tokens, index > 0 ? this.handleOf(ids[index - 1], this.lastTouched) : -1);
 
     if ((this.states[STATE_STRIDE * handle] & 1) !== 0) {
       this.ints[handle * RECORD_INTS + HIT_COUNT]++;
@@ -219,13 +233,11 @@ export class KvStore {
         this.tiers[readFromTier].hit(handle);
         if (this.exclusive[readFromTier] === 1) {
           this.tiers[readFromTier].remove(handle);
-          this.states[STATE_STRIDE * handle] &= ~(1 << readFromTier);
         } else {
           this.writeSelectively(readFromTier, handle);
         }
       }
-      const real = handle * RECORD_REALS;
-      this.insertInto(0, handle, readFromTier > 0 ? readFromTier : NO_TIER, this.reals[real + SIZE], this.reals[real + KEY]);
+      this.insertInto(0, handle, readFromTier > 0 ? readFromTier : NO_TIER);
     }
 
     this.currentHandle = -1;
@@ -235,7 +247,7 @@ export class KvStore {
       const droppedFrom = this.states[STATE_STRIDE * handle + PENDING_DROP] - 1;
       if (droppedFrom >= 0) this.droppedBlocks[droppedFrom]++;
       else this.unadmittedBlocks++;
-      this.release(handle, id);
+      this.release(handle);
     }
     this.states[STATE_STRIDE * handle + PENDING_DROP] = 0;
     this.lastTouched = this.states[STATE_STRIDE * handle] === 0 ? -1 : handle;
@@ -247,13 +259,13 @@ export class KvStore {
     return this.ids.get(id);
   }
 
-  // Completes `access` for the requested block and keeps its facts for later demotions.
-  private recordAccess(handle: number, tokens: number, previousId: number): void {
+  // Completes `access` for the requested block, whose previous block has `previousHandle` (the one
+  // touched last, usually), and keeps its facts for later demotions.
+  private recordAccess(handle: number, tokens: number, previousHandle: number): void {
     const access = this.access;
     access.tokens = tokens;
     access.lastAccessAt = access.now;
-    // The previous block is usually the one touched last.
-    access.previousHandle = Number.isNaN(previousId) ? -1 : this.handleOf(previousId, this.lastTouched);
+    access.previousHandle = previousHandle;
     const real = handle * RECORD_REALS;
     const int = handle * RECORD_INTS;
     const reals = this.reals;
@@ -272,20 +284,20 @@ export class KvStore {
     this.tiers[tier].setCapacity(capacity);
   }
 
-  // Inserts `handle`, of `size` and id `key`, into `tier`; returns whether the tier admitted it.
-  private insertInto(tier: number, handle: number, fromTier: number, size: number, key: number): boolean {
-    if (fromTier >= 0 && fromTier < tier && !this.admits(tier, handle, key)) {
+  // Inserts `handle` into `tier`; returns whether the tier admitted it.
+  private insertInto(tier: number, handle: number, fromTier: number): boolean {
+    if (fromTier >= 0 && fromTier < tier && !this.admits(tier, handle)) {
       this.rejectedBlocks[tier]++;
       return false;
     }
     // A tier whose policy reads no block facts takes the block with `access` unchanged, so the
     // block's record is not read when it moves down.
-    if (handle === this.currentHandle || this.readsBlockFacts[tier] === 0) return this.insertWithAccess(tier, handle, fromTier, size, key);
-    return this.insertOther(tier, handle, fromTier, size, key);
+    if (handle === this.currentHandle || this.readsBlockFacts[tier] === 0) return this.insertWithAccess(tier, handle, fromTier);
+    return this.insertOther(tier, handle, fromTier);
   }
 
   // Inserts a block other than the requested one, with `access` describing that block meanwhile.
-  private insertOther(tier: number, handle: number, fromTier: number, size: number, key: number): boolean {
+  private insertOther(tier: number, handle: number, fromTier: number): boolean {
     const access = this.access;
     const session = access.session;
     const position = access.position;
@@ -308,7 +320,7 @@ export class KvStore {
     access.tokens = this.ints[int + TOKENS];
     access.previousHandle = -1;
     this.currentHandle = handle;
-    const inserted = this.insertWithAccess(tier, handle, fromTier, size, key);
+    const inserted = this.insertWithAccess(tier, handle, fromTier);
 
     this.currentHandle = currentHandle;
     access.session = session;
@@ -323,10 +335,11 @@ export class KvStore {
   }
 
   // Decides by the tier's admission policy whether a block offered from above is written.
-  private admits(tier: number, handle: number, key: number): boolean {
+  private admits(tier: number, handle: number): boolean {
     switch (this.admissions[tier]) {
       case ADMIT_AFTER: {
         const counter = this.sightings[tier] as SightingCounter;
+        const key = this.reals[handle * RECORD_REALS + KEY];
         if (counter.record(key) < this.admissionSightings[tier]) return false;
         counter.forget(key);
         return true;
@@ -338,18 +351,18 @@ export class KvStore {
     }
   }
 
-  private insertWithAccess(tier: number, handle: number, fromTier: number, size: number, key: number): boolean {
+  private insertWithAccess(tier: number, handle: number, fromTier: number): boolean {
     const wasBusy = this.states[STATE_STRIDE * handle + BUSY];
     this.states[STATE_STRIDE * handle + BUSY] = 1;
-    const inserted = this.tiers[tier].insert(handle, key, size);
+    const inserted = this.tiers[tier].insertStored(handle);
     if (inserted) {
-      this.states[STATE_STRIDE * handle] |= 1 << tier;
+      const size = this.reals[handle * RECORD_REALS + SIZE];
       this.writtenBytes[tier] += size;
       this.writtenBlocks[tier]++;
       if (this.onWrite !== null) this.onWrite(tier, handle, size, fromTier);
       const below = tier + 1;
       if (below < this.tierCount && this.writeModes[tier] === 1 && (this.states[STATE_STRIDE * handle] & (1 << below)) === 0) {
-        this.insertInto(below, handle, tier, size, key);
+        this.insertInto(below, handle, tier);
       }
     }
     this.states[STATE_STRIDE * handle + BUSY] = wasBusy;
@@ -362,22 +375,20 @@ export class KvStore {
     if (below >= this.tierCount || this.writeModes[tier] !== 2) return;
     if (this.ints[handle * RECORD_INTS + HIT_COUNT] < this.selectiveHits[tier]) return;
     if ((this.states[STATE_STRIDE * handle] & (1 << below)) !== 0) return;
-    const real = handle * RECORD_REALS;
-    this.insertInto(below, handle, tier, this.reals[real + SIZE], this.reals[real + KEY]);
+    this.insertInto(below, handle, tier);
   }
 
-  private handleEviction(tier: number, handle: number, size: number, key: number): void {
-    this.states[STATE_STRIDE * handle] &= ~(1 << tier);
+  private handleEviction(tier: number, handle: number): void {
     this.evictedBlocks[tier]++;
     const below = tier + 1;
     const copyBelow = this.states[STATE_STRIDE * handle] >> below !== 0;
     if (!copyBelow && below < this.tierCount && this.writeModes[tier] === 0) {
-      if (this.insertInto(below, handle, tier, size, key)) this.demotedBlocks[tier]++;
+      if (this.insertInto(below, handle, tier)) this.demotedBlocks[tier]++;
     }
     if (this.states[STATE_STRIDE * handle] === 0) {
       if (this.states[STATE_STRIDE * handle + BUSY] === 0) {
         this.droppedBlocks[tier]++;
-        this.release(handle, key);
+        this.release(handle);
       } else {
         // Counted when the touch that holds the block ends, if no tier took it back meanwhile.
         this.states[STATE_STRIDE * handle + PENDING_DROP] = tier + 1;
@@ -406,8 +417,8 @@ export class KvStore {
     return handle;
   }
 
-  private release(handle: number, key: number): void {
-    this.ids.delete(key);
+  private release(handle: number): void {
+    this.ids.delete(this.reals[handle * RECORD_REALS + KEY]);
     this.freeHandles[this.freeCount++] = handle;
   }
 
@@ -426,6 +437,18 @@ export class KvStore {
     this.states = states;
     this.freeHandles = grow(this.freeHandles, (n) => new Int32Array(n));
     this.handleCapacity = capacity;
-    for (const tier of this.tiers) tier.grow(capacity);
+    // The tiers keep their residents' sizes, keys and residency bits in these arrays.
+    for (const [index, tier] of this.tiers.entries()) {
+      tier.shareHandleState({
+        facts: this.reals,
+        factStride: RECORD_REALS,
+        sizeOffset: SIZE,
+        keyOffset: KEY,
+        flags: this.states,
+        flagStride: STATE_STRIDE,
+        residentMask: 1 << index,
+      });
+      tier.grow(capacity);
+    }
   }
 }

@@ -29,6 +29,7 @@ import { DeviceQueue, Operation } from '../devices/device.js';
 import { PrefixSource, RunRecorder, TtftSourceIndex } from '../results/recorder.js';
 import type { RequestOutcome } from '../results/request-log.js';
 import { SAMPLE_INTERVAL_NS, type TimeSeries } from '../results/timeseries.js';
+import { IdMap } from '../workloads/id-map.js';
 import type { RequestRecord, Workload } from '../workloads/request.js';
 import { createRequestRecord } from '../workloads/request.js';
 import type { ComputeModel } from './compute.js';
@@ -166,7 +167,7 @@ export class Simulator {
 
   // KV demand: context tokens of every live session (from its first arrival to its end), and of
   // requests without a session from arrival to completion.
-  private readonly sessionContextTokens = new Map<number, number>();
+  private readonly sessionContextTokens = new IdMap();
   private demandTokens = 0;
   private readonly outcome: RequestOutcome;
 
@@ -188,7 +189,8 @@ export class Simulator {
 
   /** Runs until every request has completed and returns the recorder. */
   run(): RunRecorder {
-    while (this.advance(Infinity));
+    // Slices of 2^30 events keep the loop counter a small integer.
+    while (this.advance(1 << 30));
     return this.finish();
   }
 
@@ -635,7 +637,7 @@ export class Simulator {
     if (sessionId < 0) {
       this.demandTokens += sessionlessTokens;
     } else {
-      const previous = this.sessionContextTokens.get(sessionId) ?? 0;
+      const previous = Math.max(0, this.sessionContextTokens.get(sessionId));
       this.demandTokens += tokens - previous;
       if (tokens > 0) this.sessionContextTokens.set(sessionId, tokens);
       else this.sessionContextTokens.delete(sessionId);
@@ -733,7 +735,7 @@ export class Simulator {
       access.position = i;
       access.accessIndex++;
       access.recomputeNs = compute.prefillNs(tokens, i * this.blockTokens);
-      store.touch(ids[i], tokens, readFrom, i > 0 ? ids[i - 1] : Number.NaN, handles[i]);
+      store.touchBlock(ids, i, tokens, readFrom, handles[i]);
     }
   }
 
@@ -756,7 +758,7 @@ export class Simulator {
       access.position = i;
       access.accessIndex++;
       access.recomputeNs = compute.prefillNs(tokens, i * this.blockTokens);
-      store.touch(id, tokens, -1, i > 0 ? ids[i - 1] : Number.NaN);
+      store.touchBlock(ids, i, tokens, -1, -1);
     }
   }
 

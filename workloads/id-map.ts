@@ -1,4 +1,4 @@
-// A hash map from integer keys in [0, 2^53) to int32 values, in one Float64Array of slots with open
+// A hash map from integer keys in [0, 2^53) to numbers, in one Float64Array of slots with open
 // addressing and linear probing. Slot s stores its key at 2s and its value at 2s + 1, so a lookup
 // reads one cache line where separate key and value arrays would read two. A removal moves later
 // entries of its probe run back into the hole instead of leaving a tombstone, so a map whose keys

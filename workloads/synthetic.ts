@@ -198,6 +198,10 @@ export class SyntheticWorkload implements Workload {
   private slotThinkDraws = new Uint32Array(INITIAL_SLOTS);
   private slotGroup = new Int32Array(INITIAL_SLOTS);
   private slotTenant = new Int32Array(INITIAL_SLOTS);
+  // Ids of the session's leading full blocks. A full block keeps its id from turn to turn, so each
+  // is hashed once per session. `slotBlockIds[slot]` stores `slotBlockIdCount[slot]` of them.
+  private slotBlockIds: Float64Array[] = [];
+  private slotBlockIdCount = new Int32Array(INITIAL_SLOTS);
   private freeSlots = new Int32Array(INITIAL_SLOTS);
   private freeSlotCount = 0;
   private slotsInUse = 0;
@@ -382,7 +386,7 @@ export class SyntheticWorkload implements Workload {
     out.inputTokens = inputTokens;
     out.outputTokens = outputTokens;
     out.tenant = this.slotTenant[slot];
-    this.writeBlockIds(sessionId, this.systemBlockIds[this.slotGroup[slot]], inputTokens, contextTokens, out);
+    this.writeBlockIds(slot, this.systemBlockIds[this.slotGroup[slot]], inputTokens, contextTokens, out);
 
     this.slotContextTokens[slot] = contextTokens;
     this.slotNextTurn[slot] = turn + 1;
@@ -398,7 +402,8 @@ export class SyntheticWorkload implements Workload {
    * hash(key, session, k, n), so a full block keeps its id from turn to turn while a partial tail
    * changes id as it fills. Full blocks of the system prompt carry ids shared by all sessions.
    */
-  private writeBlockIds(sessionId: number, systemBlockIds: Float64Array, inputTokens: number, contextTokens: number, out: RequestRecord): void {
+  private writeBlockIds(slot: number, systemBlockIds: Float64Array, inputTokens: number, contextTokens: number, out: RequestRecord): void {
+    const sessionId = this.slotSessionId[slot];
     const blockTokens = this.blockTokens;
     const contextBlockCount = Math.ceil(contextTokens / blockTokens);
     const promptBlockCount = Math.ceil(inputTokens / blockTokens);
@@ -406,15 +411,31 @@ export class SyntheticWorkload implements Workload {
     const contextIds = out.contextBlockIds;
     const promptIds = out.promptBlockIds;
     const systemBlockCount = systemBlockIds.length;
+    const fullBlockCount = Math.floor(contextTokens / blockTokens);
+    if (this.slotBlockIds[slot].length < fullBlockCount) {
+      const grown = new Float64Array(Math.max(fullBlockCount, this.slotBlockIds[slot].length * 2));
+      grown.set(this.slotBlockIds[slot]);
+      this.slotBlockIds[slot] = grown;
+    }
+    const knownIds = this.slotBlockIds[slot];
+    let knownCount = this.slotBlockIdCount[slot];
 
     for (let index = 0; index < contextBlockCount; index++) {
-      const id =
-        index < systemBlockCount
-          ? systemBlockIds[index]
-          : hash53(this.blockIdKey, sessionId, index, Math.min(blockTokens, contextTokens - index * blockTokens));
+      let id: number;
+      // A context shorter than an earlier turn's (turnInputTokens) may end inside a known block.
+      if (index < knownCount && index < fullBlockCount) {
+        id = knownIds[index];
+      } else {
+        id =
+          index < systemBlockCount
+            ? systemBlockIds[index]
+            : hash53(this.blockIdKey, sessionId, index, Math.min(blockTokens, contextTokens - index * blockTokens));
+        if (index < fullBlockCount) knownIds[knownCount++] = id;
+      }
       contextIds[index] = id;
       promptIds[index] = id;
     }
+    this.slotBlockIdCount[slot] = knownCount;
     // The prompt's last block differs from the context's when the prompt ends inside it. The
     // prompt is longer than the system prompt, so that block is never a shared one.
     const promptTailTokens = inputTokens % blockTokens;
@@ -439,6 +460,8 @@ export class SyntheticWorkload implements Workload {
     }
     this.slotsInUse++;
     this.slotSessionId[slot] = sessionId;
+    this.slotBlockIdCount[slot] = 0;
+    if (slot === this.slotBlockIds.length) this.slotBlockIds.push(new Float64Array(64));
     this.slotBySession.set(sessionId, slot);
     return slot;
   }
@@ -462,6 +485,7 @@ export class SyntheticWorkload implements Workload {
     this.slotThinkDraws = grow(this.slotThinkDraws, new Uint32Array(capacity));
     this.slotGroup = grow(this.slotGroup, new Int32Array(capacity));
     this.slotTenant = grow(this.slotTenant, new Int32Array(capacity));
+    this.slotBlockIdCount = grow(this.slotBlockIdCount, new Int32Array(capacity));
     this.freeSlots = new Int32Array(capacity);
   }
 }

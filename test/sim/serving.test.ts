@@ -151,6 +151,7 @@ describe('GPU memory', () => {
         };
       },
     });
+
     const outcomes: RequestOutcome[] = [];
     // An H100 leaves about 10 GB beside the weights, which the sessions' KV fills.
     const { result } = run(
@@ -159,6 +160,7 @@ describe('GPU memory', () => {
       { requestLog: (outcome) => outcomes.push({ ...outcome }) },
     );
     expect(result.resolved.dynamicGpuCache).toBe(true);
+
     const admissions = new Set(outcomes.map((outcome) => outcome.arrivalAt + outcome.queueNs));
     const commits = new Set(outcomes.flatMap((outcome) => [outcome.arrivalAt + outcome.ttftNs, outcome.arrivalAt + outcome.e2eNs]));
     expect(evictedAt.length).toBeGreaterThan(100);
