@@ -1,12 +1,16 @@
 // FIFO (first in, first out). A hit changes nothing and the victim is the object inserted longest
-// ago, as in libCacheSim's FIFO. The queue is doubly linked through typed arrays indexed by handle,
-// so an access allocates nothing.
+// ago, as in libCacheSim's FIFO. The queue is doubly linked through an Int32Array indexed by handle,
+// the KV store's link slots where it offers them, so an access allocates nothing.
 
-import type { EvictionPolicy, PolicyDefinition } from './policy.js';
+import type { EvictionPolicy, PolicyContext, PolicyDefinition } from './policy.js';
 import { DoublyLinkedList } from './list.js';
 
 class Fifo implements EvictionPolicy {
-  private readonly queue = new DoublyLinkedList();
+  private readonly queue: DoublyLinkedList;
+
+  constructor(context: PolicyContext) {
+    this.queue = new DoublyLinkedList(context.handleLinks ?? null);
+  }
 
   grow(handleCapacity: number): void {
     this.queue.grow(handleCapacity);
@@ -36,5 +40,5 @@ export const fifo: PolicyDefinition = {
   description: 'First in, first out: evicts the object inserted longest ago; hits change nothing.',
   parameters: [],
   readsBlockFacts: false,
-  create: () => new Fifo(),
+  create: (_params, context) => new Fifo(context),
 };

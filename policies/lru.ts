@@ -1,12 +1,16 @@
 // LRU (least recently used). A hit moves the object to the head of a recency list and the victim is
-// the tail, as in libCacheSim's LRU. The list is doubly linked through two Int32Arrays indexed by
-// handle, so an access allocates nothing.
+// the tail, as in libCacheSim's LRU. The list is doubly linked through an Int32Array indexed by
+// handle, the KV store's link slots where it offers them, so an access allocates nothing.
 
-import type { EvictionPolicy, PolicyDefinition } from './policy.js';
+import type { EvictionPolicy, PolicyContext, PolicyDefinition } from './policy.js';
 import { DoublyLinkedList } from './list.js';
 
 class Lru implements EvictionPolicy {
-  private readonly list = new DoublyLinkedList();
+  private readonly list: DoublyLinkedList;
+
+  constructor(context: PolicyContext) {
+    this.list = new DoublyLinkedList(context.handleLinks ?? null);
+  }
 
   grow(handleCapacity: number): void {
     this.list.grow(handleCapacity);
@@ -40,5 +44,5 @@ export const lru: PolicyDefinition = {
   description: 'Least recently used: evicts the object whose last request is oldest.',
   parameters: [],
   readsBlockFacts: false,
-  create: () => new Lru(),
+  create: (_params, context) => new Lru(context),
 };

@@ -74,6 +74,18 @@ export interface CacheOccupancy {
   readonly used: Size;
 }
 
+/**
+ * Two int32 slots per handle that the cache's owner keeps beside its other facts about the handle,
+ * at `ints[stride * handle]` and `ints[stride * handle + 1]`. A policy with one linked list can keep
+ * its links there (`new DoublyLinkedList(context.handleLinks)`), so that moving a block reads the
+ * cache line the owner reads anyway. The owner replaces `ints` when it grows, before it calls the
+ * policy's `grow`, and sets the slots of every new handle unlinked.
+ */
+export interface HandleLinks {
+  ints: Int32Array;
+  stride: number;
+}
+
 export interface PolicyContext {
   /** Capacity of the cache when the policy was created, in the same unit as the sizes passed to the policy. */
   capacity: Size;
@@ -83,6 +95,8 @@ export interface PolicyContext {
   access: AccessInfo;
   /** Set by the cache; see `ResidencyReport`. */
   residency: ResidencyReport;
+  /** Link slots kept by the cache's owner, when it offers them (the KV store does); see `HandleLinks`. */
+  handleLinks?: HandleLinks;
 }
 
 /** One policy instance. Its results are labelled by the `PolicySpec` it was created from. */

@@ -4,7 +4,7 @@
 // cache is not admitted and evicts nothing, victims are evicted while used + size > capacity, then
 // the object is inserted with the size it keeps while resident.
 
-import { createAccessInfo, type AccessInfo, type EvictionPolicy, type PolicyContext } from '../policies/policy.js';
+import { createAccessInfo, type AccessInfo, type EvictionPolicy, type HandleLinks, type PolicyContext } from '../policies/policy.js';
 import { createPolicy, type PolicySpec } from '../policies/registry.js';
 
 /** Called for each object a cache evicts, after the policy and the cache have forgotten it. */
@@ -53,7 +53,11 @@ export class PolicyCache {
   /** True when the policy runs whole requests itself (see `EvictionPolicy.request`). */
   private readonly selfManaged: boolean;
 
-  constructor(spec: PolicySpec, capacity: number, access?: AccessInfo) {
+  /**
+   * `handleLinks`, when the owner keeps link slots for this cache (the KV store does), are offered
+   * to the policy through its context.
+   */
+  constructor(spec: PolicySpec, capacity: number, access?: AccessInfo, handleLinks?: HandleLinks) {
     this.label = spec.label;
     this.capacity = capacity;
     this.access = access ?? createAccessInfo();
@@ -65,6 +69,7 @@ export class PolicyCache {
         added: (handle, size) => this.admitResident(handle, size),
         evicted: (handle) => this.evictResident(handle),
       },
+      handleLinks,
     };
     this.policy = createPolicy(spec, context);
     this.selfManaged = this.policy.request !== undefined;

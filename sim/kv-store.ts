@@ -17,8 +17,9 @@
 // duration of the insert, so every tier's policy reads facts about the block it is given.
 
 import { SightingCounter, type AdmissionSpec } from '../policies/admission.js';
-import { createAccessInfo, type AccessInfo } from '../policies/policy.js';
+import { createAccessInfo, type AccessInfo, type HandleLinks } from '../policies/policy.js';
 import type { PolicySpec } from '../policies/registry.js';
+import { clearLinks } from '../policies/list.js';
 import { PolicyCache } from './cache.js';
 import { IdMap } from '../workloads/id-map.js';
 
@@ -57,26 +58,35 @@ export interface KvStoreOptions {
 
 const NO_TIER = -1;
 
-// A handle's record: float64 fields at RECORD_REALS * handle + KEY ... NEXT_ACCESS, and int32
-// fields at RECORD_INTS * handle + TOKENS ... TURN, which lie in the record's last 16 bytes.
+// A handle's record, one cache line of RECORD_BYTES: float64 fields at RECORD_REALS * handle + KEY
+// and SIZE, int32 fields at RECORD_INTS * handle + TOKENS ... POSITION, state bytes from
+// STATE_OFFSET, and from LINKS_OFFSET two int32 link slots for each of the first LINKED_TIERS
+// tiers' policies (see HandleLinks).
 const RECORD_BYTES = 64;
 const RECORD_REALS = RECORD_BYTES / 8;
 const RECORD_INTS = RECORD_BYTES / 4;
 const KEY = 0;
 const SIZE = 1;
-const SESSION = 2;
-const LAST_ACCESS_AT = 3;
-const RECOMPUTE_NS = 4;
-const NEXT_ACCESS = 5;
-const TOKENS = 12;
-const HIT_COUNT = 13;
-const POSITION = 14;
-const TURN = 15;
+const TOKENS = 4;
+const HIT_COUNT = 5;
+const TURN = 6;
+const POSITION = 7;
+const STATE_OFFSET = 32;
+const LINKS_OFFSET = 40;
+const LINKED_TIERS = 3;
 
-// A handle's state bytes: its residency at STATE_STRIDE * handle, then BUSY and PENDING_DROP.
-const STATE_STRIDE = 4;
+// A handle's state bytes, through `states`: its residency at STATE_STRIDE * handle, then BUSY and
+// PENDING_DROP.
+const STATE_STRIDE = RECORD_BYTES;
 const BUSY = 1;
 const PENDING_DROP = 2;
+
+// The facts only policies that read block facts need, FACT_COUNT float64 per handle in `facts`.
+const FACT_COUNT = 4;
+const SESSION = 0;
+const LAST_ACCESS_AT = 1;
+const RECOMPUTE_NS = 2;
+const NEXT_ACCESS = 3;
 
 // Write modes as small integers for the hot path: 0 write-back, 1 write-through, 2 write-selective.
 const WRITE_MODE_CODES: Record<WriteMode, number> = { 'write-back': 0, 'write-through': 1, 'write-selective': 2 };
@@ -129,14 +139,20 @@ export class KvStore {
 
   private handleCapacity = 0;
   private handleCount = 0;
-  // Each handle's facts in one 64-byte record, read through two views of the same memory (see
-  // RECORD_REALS), so that moving a block between tiers reads one cache line, not one per fact.
+  // Each handle's record (see RECORD_BYTES), read through views of the same memory, so that moving
+  // a block between tiers reads one cache line, not one per fact or per tier.
   private reals = new Float64Array(0);
   private ints = new Int32Array(0);
-  // Per handle, in STATE_STRIDE bytes: the bitmask of the tiers that contain it (each tier's cache
-  // keeps its bit), BUSY (1 while a touch or an insert uses the handle) and PENDING_DROP (1 + the
-  // tier it was last evicted from meanwhile, 0 for none).
+  // The state bytes in the records. The first is the bitmask of the tiers that contain the handle,
+  // each tier's cache keeping its bit. BUSY is 1 while a touch or an insert uses the handle, and
+  // PENDING_DROP is 1 + the tier it was last evicted from meanwhile, or 0.
   private states = new Uint8Array(0);
+  // The records' link slots, one view per linked tier.
+  private readonly tierLinks: HandleLinks[];
+  // Facts of each handle for policies that read them (FACT_COUNT per handle), kept only when some
+  // tier's policy reads them.
+  private facts = new Float64Array(0);
+  private readonly keepsFacts: boolean;
   private freeHandles = new Int32Array(0);
   private freeCount = 0;
 
@@ -162,8 +178,10 @@ export class KvStore {
     this.demotedBlocks = new Float64Array(tiers.length);
     this.droppedBlocks = new Float64Array(tiers.length);
     this.rejectedBlocks = new Float64Array(tiers.length);
+    this.keepsFacts = this.readsBlockFacts.includes(1);
+    this.tierLinks = tiers.slice(0, LINKED_TIERS).map(() => ({ ints: new Int32Array(0), stride: RECORD_INTS }));
     this.tiers = tiers.map((tier, index) => {
-      const cache = new PolicyCache(tier.policy, tier.capacity, this.access);
+      const cache = new PolicyCache(tier.policy, tier.capacity, this.access, this.tierLinks[index]);
       cache.setEvictionListener((handle) => this.handleEviction(index, handle));
       return cache;
     });
@@ -266,14 +284,16 @@ export class KvStore {
     access.tokens = tokens;
     access.lastAccessAt = access.now;
     access.previousHandle = previousHandle;
-    const real = handle * RECORD_REALS;
+    if (this.keepsFacts) {
+      const fact = handle * FACT_COUNT;
+      const facts = this.facts;
+      facts[fact + SESSION] = access.session;
+      facts[fact + LAST_ACCESS_AT] = access.now;
+      facts[fact + RECOMPUTE_NS] = access.recomputeNs;
+      facts[fact + NEXT_ACCESS] = access.nextAccessIndex;
+    }
     const int = handle * RECORD_INTS;
-    const reals = this.reals;
     const ints = this.ints;
-    reals[real + SESSION] = access.session;
-    reals[real + LAST_ACCESS_AT] = access.now;
-    reals[real + RECOMPUTE_NS] = access.recomputeNs;
-    reals[real + NEXT_ACCESS] = access.nextAccessIndex;
     ints[int + POSITION] = access.position;
     if (access.turn > ints[int + TURN]) ints[int + TURN] = access.turn;
     this.currentHandle = handle;
@@ -309,12 +329,12 @@ export class KvStore {
     const nextAccessIndex = access.nextAccessIndex;
     const currentHandle = this.currentHandle;
 
-    const real = handle * RECORD_REALS;
+    const fact = handle * FACT_COUNT;
     const int = handle * RECORD_INTS;
-    access.session = this.reals[real + SESSION];
-    access.lastAccessAt = this.reals[real + LAST_ACCESS_AT];
-    access.recomputeNs = this.reals[real + RECOMPUTE_NS];
-    access.nextAccessIndex = this.reals[real + NEXT_ACCESS];
+    access.session = this.facts[fact + SESSION];
+    access.lastAccessAt = this.facts[fact + LAST_ACCESS_AT];
+    access.recomputeNs = this.facts[fact + RECOMPUTE_NS];
+    access.nextAccessIndex = this.facts[fact + NEXT_ACCESS];
     access.position = this.ints[int + POSITION];
     access.turn = this.ints[int + TURN];
     access.tokens = this.ints[int + TOKENS];
@@ -432,9 +452,12 @@ export class KvStore {
     new Uint8Array(records).set(new Uint8Array(this.reals.buffer));
     this.reals = new Float64Array(records);
     this.ints = new Int32Array(records);
-    const states = new Uint8Array(STATE_STRIDE * capacity);
-    states.set(this.states);
-    this.states = states;
+    this.states = new Uint8Array(records, STATE_OFFSET);
+    for (const [index, links] of this.tierLinks.entries()) {
+      links.ints = new Int32Array(records, LINKS_OFFSET + 8 * index);
+      clearLinks(links, this.handleCapacity, capacity);
+    }
+    if (this.keepsFacts) this.facts = grow(this.facts, (n) => new Float64Array(FACT_COUNT * n));
     this.freeHandles = grow(this.freeHandles, (n) => new Int32Array(n));
     this.handleCapacity = capacity;
     // The tiers keep their residents' sizes, keys and residency bits in these arrays.

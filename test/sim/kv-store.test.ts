@@ -39,6 +39,15 @@ describe('KvStore', () => {
     expect([...store.demotedBlocks]).toEqual([3, 1, 0]);
   });
 
+  it('demotes through a fourth tier, whose policy keeps its own links', () => {
+    const store = new KvStore([tier('gpu', 2), tier('dram', 2), tier('ssd', 2), tier('archive', 2)], { bytesPerToken: 1, unitSizes: true });
+    for (let id = 1; id <= 9; id++) store.touch(id, 16, -1);
+    const tiersOfBlock = (id: number) => [0, 1, 2, 3].filter((index) => (store.residencyOf(store.find(id)) & (1 << index)) !== 0);
+    expect([9, 8, 7, 6, 5, 4, 3, 2].map(tiersOfBlock)).toEqual([[0], [0], [1], [1], [2], [2], [3], [3]]);
+    expect(store.find(1)).toBe(-1);
+    expect(store.droppedBlocks[3]).toBe(1);
+  });
+
   it('drops victims of the last tier and recycles handles', () => {
     const store = threeTiers();
     for (let id = 1; id <= 1000; id++) store.touch(id, 16, -1);
