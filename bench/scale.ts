@@ -54,12 +54,36 @@ function runCase(name: string): CaseResult {
   };
 }
 
-const caseIndex = process.argv.indexOf('--case');
-if (caseIndex >= 0) {
-  process.stdout.write(`${JSON.stringify(runCase(process.argv[caseIndex + 1]))}\n`);
+// Reads `--case NAME`, which runs one case in this process and prints its figures as JSON, and
+// `--max-sessions N`, which skips the synthetic cases above N sessions. Exits 2 on anything else.
+function parseArguments(argv: string[]): { caseName?: string; maxSessions: number } {
+  const usage = 'usage: node dist/bench/scale.js [--max-sessions N]';
+  let caseName: string | undefined;
+  let maxSessions = Infinity;
+  for (let i = 0; i < argv.length; i++) {
+    const argument = argv[i];
+    const [flag, inline] = argument.split('=', 2);
+    const value = flag === '--case' || flag === '--max-sessions' ? (inline ?? argv[++i]) : inline;
+    if (flag === '--help') {
+      console.log(`${usage}\nRuns the scale cases (${Object.keys(CASES).join(', ')}), each in its own process.`);
+      process.exit(0);
+    } else if (flag === '--case' && value !== undefined && value in CASES) {
+      caseName = value;
+    } else if (flag === '--max-sessions' && value !== undefined && Number.isFinite(Number(value)) && Number(value) > 0) {
+      maxSessions = Number(value);
+    } else {
+      const shown = inline === undefined && value !== undefined ? `${argument} ${value}` : argument;
+      console.error(`kvtier scale bench: invalid argument "${shown}"; ${usage}`);
+      process.exit(2);
+    }
+  }
+  return { caseName, maxSessions };
+}
+
+const { caseName, maxSessions } = parseArguments(process.argv.slice(2));
+if (caseName !== undefined) {
+  process.stdout.write(`${JSON.stringify(runCase(caseName))}\n`);
 } else {
-  const limitIndex = process.argv.indexOf('--max-sessions');
-  const maxSessions = limitIndex >= 0 ? Number(process.argv[limitIndex + 1]) : Infinity;
   const self = fileURLToPath(import.meta.url);
   console.log(`kvtier scale bench on Node ${process.version}, ${process.platform}/${process.arch}, one process per case`);
   console.log('case | wall s | events | M events/s | requests | requests/s | simulated s | peak RSS MiB');

@@ -90,7 +90,7 @@ export function checkScenario(file: string, baselineDir: string, update: boolean
     name,
     changed,
     table:
-      renderComparisonMarkdown(comparisons, `${name}: ${changed.length} metrics changed`) +
+      renderComparisonMarkdown(comparisons, `${name}: ${changed.length} ${changed.length === 1 ? 'metric' : 'metrics'} changed`) +
       `\nChanged: ${changed.slice(0, 20).map((path) => `\`${path}\``).join(', ')}${changed.length > 20 ? `, and ${changed.length - 20} more` : ''}.\n`,
     regressed: comparisons.some((comparison) => comparison.verdict === 'regressed'),
   };

@@ -156,6 +156,9 @@ export function buildRunScenario(args: RunArguments): Scenario {
   const sources = ['the default scenario'];
   if (args.config !== undefined) {
     const fromFile = readScenarioFile(args.config);
+    if (typeof fromFile !== 'object' || fromFile === null || Array.isArray(fromFile)) {
+      throw new ScenarioError(`scenario file ${args.config} must hold a JSON object such as {"name": "my-run", "tiers": {...}}, not ${Array.isArray(fromFile) ? 'an array' : JSON.stringify(fromFile)}`);
+    }
     nameInFile = typeof (fromFile as { name?: unknown } | null)?.name === 'string';
     // A trace path or an SSD profile file in a scenario file is relative to that file's folder.
     const scenarioFile = fromFile as { workload?: { path?: unknown }; tiers?: { ssd?: { device?: unknown } } } | null;
@@ -265,10 +268,15 @@ async function handleRun(args: RunArguments): Promise<void> {
   const requestCsv = scenario.record.requests ? openRequestCsv(out) : null;
   const startedAt = process.hrtime.bigint();
   // The first Ctrl-C stops the run after the current slice and writes what it has, marked partial;
-  // a second one exits at once.
+  // a second one, until the run folder is written, removes the request log's temporary file and
+  // exits at once.
   let interrupted = false;
+  let requestCsvOpen = requestCsv !== null;
   const onInterrupt = () => {
-    if (interrupted) process.exit(130);
+    if (interrupted) {
+      if (requestCsvOpen) requestCsv?.abort();
+      process.exit(130);
+    }
     interrupted = true;
     process.stderr.write('\nkvtier: interrupted; writing the results so far (Ctrl-C again to quit at once)\n');
   };
@@ -285,11 +293,11 @@ async function handleRun(args: RunArguments): Promise<void> {
     );
   } catch (error) {
     requestCsv?.abort();
-    throw error;
-  } finally {
     process.off('SIGINT', onInterrupt);
+    throw error;
   }
   requestCsv?.close();
+  requestCsvOpen = false;
   const wallSeconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
   if (showProgress) process.stderr.write('\r\x1b[K');
   if (!quiet) process.stdout.write(`${describeScenario(result)}\n`);
@@ -299,13 +307,14 @@ async function handleRun(args: RunArguments): Promise<void> {
   // from config.json reproduces byte for byte.
   const config = parseScenario({ ...scenario, kvtierVersion: kvtierVersion() }, 'the resolved scenario');
   writeRunFolder(out, { config, summary, timeSeriesCsv: result.timeSeries?.toCsv() });
+  process.off('SIGINT', onInterrupt);
 
   const events = result.recorder.events;
   const rate = events / Math.max(wallSeconds, 1e-9);
   const hit = summary.hitRate.tokens;
   const ttft = summary.ttftMs;
   process.stdout.write(
-    `${formatCount(summary.requests.completed)} requests, token hit rate ${percent(hit.total)} ` +
+    `${result.partial ? 'partial run (interrupted): ' : ''}${formatCount(summary.requests.completed)} requests, token hit rate ${percent(hit.total)} ` +
       `(gpu ${percent(hit.gpu)}, dram ${percent(hit.dram)}, ssd ${percent(hit.ssd)}), ` +
       `TTFT p50 ${ttft.p50 === null ? 'n/a' : formatCount(ttft.p50)} ms p99 ${ttft.p99 === null ? 'n/a' : formatCount(ttft.p99)} ms, ` +
       `SSD ${(summary.ssd.bytesWritten / 1e9).toFixed(1)} GB written; ` +

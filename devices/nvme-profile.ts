@@ -257,7 +257,7 @@ export function parseNvmeProfile(value: unknown, source: string): NvmeProfile {
     const operation = profile[direction] as Record<string, unknown> | undefined;
     if (typeof operation !== 'object' || operation === null) fail(`"${direction}" is missing`);
     else {
-      if (!(typeof operation.bytesPerSec === 'number' && operation.bytesPerSec > 0)) fail(`"${direction}.bytesPerSec" is missing`);
+      if (!(typeof operation.bytesPerSec === 'number' && operation.bytesPerSec > 0)) fail(wrongNumber(`"${direction}.bytesPerSec"`, operation.bytesPerSec, 'a number > 0'));
       if (typeof operation.bandwidthSource !== 'string') fail(`"${direction}.bandwidthSource" is missing`);
     }
   }
@@ -278,20 +278,25 @@ export function parseNvmeProfile(value: unknown, source: string): NvmeProfile {
   return value as NvmeProfile;
 }
 
+// Says that the field `name` is missing, or that its `value` is not `expected`.
+function wrongNumber(name: string, value: unknown, expected: string): string {
+  return value === undefined ? `${name} is missing` : `${name} is ${JSON.stringify(value)}: expected ${expected}`;
+}
+
 function validateCurve(entry: unknown, where: string, percentileCount: number, fail: (what: string) => never): void {
   const curve = entry as Record<string, unknown>;
   if (typeof curve !== 'object' || curve === null) fail(`${where} is not an object`);
   if (curve.direction !== 'read' && curve.direction !== 'write') fail(`${where}.direction must be "read" or "write"`);
   if (!(typeof curve.readShare === 'number' && curve.readShare >= 0 && curve.readShare <= 1)) fail(`${where}.readShare must be between 0 and 1`);
   if (typeof curve.sequential !== 'boolean') fail(`${where}.sequential is missing`);
-  if (!(typeof curve.blockBytes === 'number' && curve.blockBytes > 0)) fail(`${where}.blockBytes is missing`);
+  if (!(typeof curve.blockBytes === 'number' && curve.blockBytes > 0)) fail(wrongNumber(`${where}.blockBytes`, curve.blockBytes, 'a number > 0'));
   const points = curve.points;
   if (!Array.isArray(points) || points.length === 0) fail(`${where}.points is missing or empty`);
   (points as Record<string, unknown>[]).forEach((point, index) => {
     const at = `${where}.points[${index}]`;
-    if (!(typeof point.queueDepth === 'number' && point.queueDepth >= 1)) fail(`${at}.queueDepth is missing`);
+    if (!(typeof point.queueDepth === 'number' && point.queueDepth >= 1)) fail(wrongNumber(`${at}.queueDepth`, point.queueDepth, 'a number >= 1'));
     if (index > 0 && (point.queueDepth as number) <= ((points as Record<string, unknown>[])[index - 1].queueDepth as number)) fail(`${at}.queueDepth must be above the previous point's`);
-    if (!(typeof point.responseNs === 'number' && point.responseNs > 0)) fail(`${at}.responseNs is missing`);
+    if (!(typeof point.responseNs === 'number' && point.responseNs > 0)) fail(wrongNumber(`${at}.responseNs`, point.responseNs, 'a number > 0'));
     const clat = point.clatNs;
     if (!Array.isArray(clat) || clat.length !== percentileCount || !clat.every((v) => typeof v === 'number' && v > 0)) {
       fail(`${at}.clatNs must hold one positive latency per percentile (${percentileCount})`);

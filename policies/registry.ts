@@ -40,7 +40,11 @@ export function listPolicies(): PolicyDefinition[] {
 export function getPolicy(name: string): PolicyDefinition {
   const definition = definitions.get(name);
   if (definition === undefined) {
-    const known = [...definitions.keys()].sort().join(', ');
+    // Offline policies need each request's next use, which only replays know.
+    const known = [...definitions.values()]
+      .map((candidate) => (candidate.offline === true ? `${candidate.name} (replays only)` : candidate.name))
+      .sort()
+      .join(', ');
     throw new PolicyError(`unknown policy "${name}": expected one of ${known}`);
   }
   return definition;
@@ -74,7 +78,8 @@ export function parsePolicySpec(text: string): PolicySpec {
       }
       const parameter = definition.parameters.find((candidate) => candidate.name === key);
       if (parameter === undefined) {
-        const known = definition.parameters.map((candidate) => candidate.name).join(', ') || 'none';
+        if (definition.parameters.length === 0) throw new PolicyError(`policy "${definition.name}" takes no parameters, got "${key}"`);
+        const known = definition.parameters.map((candidate) => candidate.name).join(', ');
         throw new PolicyError(`policy "${definition.name}": unknown parameter "${key}": expected one of ${known}`);
       }
       const value = Number(rawValue.trim());

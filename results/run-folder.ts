@@ -39,9 +39,16 @@ export interface RunFolderContent {
 export function renderMetricsCsv(summary: RunSummary): string {
   const labels = [summary.scenario, summary.seed, summary.tiers.gpu.policy, summary.tiers.dram.policy, summary.tiers.ssd.policy];
   const rows = flattenSummary(summary)
-    .filter(([, value]) => typeof value === 'number' || value === null)
-    .map(([metric, value]) => [...labels, metric, value === null ? '' : value]);
+    .filter(([, value]) => typeof value === 'number' || typeof value === 'boolean' || value === null)
+    .map(([metric, value]) => [...labels, metric, csvValue(value as number | boolean | null)]);
   return stringify(rows, { header: true, columns: ['scenario', 'seed', 'gpu_policy', 'dram_policy', 'ssd_policy', 'metric', 'value'] });
+}
+
+// A metric as metrics.csv writes it: empty for null, true or false for a boolean.
+function csvValue(value: number | boolean | null): string | number {
+  if (value === null) return '';
+  if (typeof value === 'boolean') return String(value);
+  return value;
 }
 
 function formatMs(value: number | null): string {
@@ -73,6 +80,9 @@ export function renderReport(summary: RunSummary): string {
     `kvtier ${summary.kvtierVersion}, seed ${summary.seed}. ${summary.requests.completed} of ${summary.requests.arrived} requests completed ` +
       `in ${summary.simulatedSeconds.toFixed(1)} s of simulated time (${summary.events} events).`,
     '',
+    ...(summary.partial
+      ? ['**Partial run:** it was stopped (Ctrl-C) before its workload ended, so every figure covers the simulated time up to the stop.', '']
+      : []),
     '## Hits by tier',
     '',
     'Shares of prompt tokens, prompt blocks and requests served from each tier (requests: by the slowest tier their used prefix came from).',

@@ -72,7 +72,7 @@ describe('resolveCachesimArgs', () => {
   });
 
   it('rejects an unknown policy parameter', () => {
-    expect(() => resolveCachesimArgs(args({ policies: 'arc(p=1)' }))).toThrow('policy "arc": unknown parameter "p"');
+    expect(() => resolveCachesimArgs(args({ policies: 'arc(p=1)' }))).toThrow('policy "arc" takes no parameters, got "p"');
   });
 
   it('rejects an empty size', () => {

@@ -101,6 +101,16 @@ describe('kvtier run --ssd PROFILE.json', () => {
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/NVMe profile .*run-broken\.json is invalid: "channels" is missing/);
   });
+
+  it('names a zero bandwidth in a profile', () => {
+    const broken = join(scratch, 'run-zero.json');
+    const content = JSON.parse(readFileSync(profile, 'utf8'));
+    content.read.bytesPerSec = 0;
+    writeFileSync(broken, JSON.stringify(content));
+    const result = kvtier(['run', '--sessions', '5', '--ssd', broken, '--out', join(scratch, 'never-run'), '--quiet']);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/run-zero\.json is invalid: "read\.bytesPerSec" is 0: expected a number > 0/);
+  });
 });
 
 describe('kvtier calibrate --check', () => {

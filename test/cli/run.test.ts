@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,7 +74,7 @@ describe('buildRunScenario', () => {
 
   it('names the key and value of an invalid flag', () => {
     expect(() => buildRunScenario({ 'ssd-capacity': 'lots' })).toThrow(/tiers\.ssd\.capacity: .*got "lots"/);
-    expect(() => buildRunScenario({ 'gpu-policy': 'lru(x=1)' })).toThrow(/tiers\.gpu\.policy: policy "lru": unknown parameter "x"/);
+    expect(() => buildRunScenario({ 'gpu-policy': 'lru(x=1)' })).toThrow(/tiers\.gpu\.policy: policy "lru" takes no parameters, got "x"/);
   });
 });
 
@@ -98,6 +98,7 @@ describe('kvtier run', () => {
     const csv = readFileSync(join(out, 'metrics.csv'), 'utf8').split('\n');
     expect(csv[0]).toBe('scenario,seed,gpu_policy,dram_policy,ssd_policy,metric,value');
     expect(csv).toContain(`default,1,lru,lru,lru,requests.completed,${summary.requests.completed}`);
+    expect(csv).toContain('default,1,lru,lru,lru,partial,false');
     expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('| TTFT |');
   });
 
@@ -140,16 +141,33 @@ describe('kvtier run', () => {
     // A million sessions run for minutes, so the signal arrives mid-run.
     const child = spawn(process.execPath, [cli, 'run', '--sessions', '1000000', '--out', out, '--quiet'], { cwd: root });
     let stderr = '';
+    let stdout = '';
     child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.stdout.on('data', (chunk) => (stdout += chunk));
     await new Promise((resolve) => setTimeout(resolve, 2000));
     child.kill('SIGINT');
     const status = await new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     expect(status, stderr).toBe(130);
     expect(stderr).toContain('partial results');
+    expect(stdout).toMatch(/^partial run \(interrupted\): /);
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     expect(summary.partial).toBe(true);
     expect(summary.requests.completed).toBeGreaterThan(0);
     expect(summary.requests.completed).toBeLessThan(5_000_000);
+    expect(readFileSync(join(out, 'metrics.csv'), 'utf8')).toContain(',partial,true');
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('**Partial run:**');
+  });
+
+  it('leaves no temporary file after a second Ctrl-C', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'kvtier-quit-'));
+    const child = spawn(process.execPath, [cli, 'run', '--sessions', '1000000', '--requests-csv', '--out', out, '--quiet'], { cwd: root });
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    child.kill('SIGINT');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    child.kill('SIGINT');
+    const status = await new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    expect(status).toBe(130);
+    expect(readdirSync(out).filter((name) => name.endsWith('.tmp'))).toEqual([]);
   });
 
   it('exits 2 on an unknown option', () => {
@@ -165,5 +183,15 @@ describe('kvtier run', () => {
     const result = kvtier('run', '--config', file);
     expect(result.status).toBe(2);
     expect(result.stderr).toContain(`scenario file ${file} is not valid JSON`);
+  });
+
+  it('exits 2 on a scenario file that is not an object', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kvtier-config-'));
+    const file = join(dir, 'array.json');
+    writeFileSync(file, '[1, 2]');
+    const result = kvtier('run', '--config', file);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(`scenario file ${file} must hold a JSON object`);
+    expect(result.stderr).toContain('not an array');
   });
 });

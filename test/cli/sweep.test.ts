@@ -86,7 +86,7 @@ describe('planSweep', () => {
 
   it('rejects an invalid axis value', () => {
     const sweep = { ...SMALL_SWEEP, axes: { 'tiers.dram.policy': ['lru', 'lru(x=1)'] } };
-    expect(() => plan(sweep)).toThrow(/run 1 \(tiers\.dram\.policy = lru\(x=1\)\):\n {2}tiers\.dram\.policy: policy "lru": unknown parameter "x"/);
+    expect(() => plan(sweep)).toThrow(/run 1 \(tiers\.dram\.policy = lru\(x=1\)\):\n {2}tiers\.dram\.policy: policy "lru" takes no parameters, got "x"/);
   });
 
   it('accepts values valid only together', () => {

@@ -21,7 +21,7 @@ describe('registry', () => {
   });
 
   it('names known policies for an unknown one', () => {
-    expect(() => getPolicy('lruu')).toThrow(/unknown policy "lruu": expected one of .*lru/);
+    expect(() => getPolicy('lruu')).toThrow(/unknown policy "lruu": expected one of .*belady \(replays only\), .*lru/);
   });
 });
 
@@ -44,7 +44,7 @@ describe('parsePolicySpec', () => {
   });
 
   it('rejects a parameter of a policy without parameters', () => {
-    expect(() => parsePolicySpec('arc(p=1)')).toThrow('policy "arc": unknown parameter "p": expected one of none');
+    expect(() => parsePolicySpec('arc(p=1)')).toThrow('policy "arc" takes no parameters, got "p"');
   });
 
   it('rejects an out-of-range value', () => {
