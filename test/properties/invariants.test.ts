@@ -1,10 +1,11 @@
 // Invariants checked with fast-check over random configurations, policies and workloads. Each
-// property runs at least 1,000 random cases (fast-check's seed is fixed so a failure reproduces;
-// its message prints the counterexample).
+// invariant runs at least 1,000 random cases (fast-check's seed is fixed so a failure reproduces;
+// its message prints the counterexample). The link-slot equivalence runs 200, because each of its
+// cases touches more than 1,100 blocks.
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parsePolicySpec } from '../../policies/registry.js';
+import { getPolicy, parsePolicySpec, registerPolicy } from '../../policies/registry.js';
 import { buildSummary } from '../../results/summary.js';
 import { toJson } from '../../results/run-folder.js';
 import { EventQueue } from '../../sim/event-queue.js';
@@ -64,6 +65,54 @@ describe('KvStore under random operations', () => {
         }
       }),
       RUNS,
+    );
+  });
+});
+
+// LRU and FIFO keep their links in the store's records when it offers link slots. Copies that are
+// refused the slots keep their own arrays, and must make every decision the same way.
+for (const name of ['lru', 'fifo']) {
+  const definition = getPolicy(name);
+  registerPolicy({ ...definition, name: `${name}-own-links`, create: (params, context) => definition.create(params, { ...context, handleLinks: undefined }) });
+}
+
+describe('KvStore link slots', () => {
+  it("give the same residency as the policies' own arrays", () => {
+    const linkedTier = fc.record({ capacity: fc.integer({ min: 0, max: 1500 }), policy: fc.constantFrom('lru', 'fifo'), writeMode: fc.constantFrom(...WRITE_MODES) });
+    fc.assert(
+      fc.property(fc.array(linkedTier, { minLength: 1, maxLength: 3 }), fc.array(operationArbitrary, { maxLength: 200 }), (tiers, operations) => {
+        const build = (suffix: string) =>
+          new KvStore(
+            tiers.map((tier, index) => ({
+              name: ['gpu', 'dram', 'ssd'][index],
+              capacity: tier.capacity * 16,
+              policy: parsePolicySpec(`${tier.policy}${suffix}`),
+              writeMode: tier.writeMode,
+              writeSelectiveHits: 2,
+              exclusive: false,
+            })),
+            { bytesPerToken: 1 },
+          );
+        const linked = build('');
+        const own = build('-own-links');
+        // 1,100 distinct blocks first, so that the stores grow past their first 1,024 handles.
+        const touches = [...Array.from({ length: 1100 }, (_, index) => ({ id: 1000 + index, tokens: 16, readFrom: -1 })), ...operations];
+        for (const { id, tokens, readFrom } of touches) {
+          const handle = linked.find(id);
+          const hasCopy = handle >= 0 && readFrom > 0 && readFrom < tiers.length && (linked.residencyOf(handle) & (1 << readFrom)) !== 0;
+          linked.touch(id, tokens, hasCopy ? readFrom : -1);
+          own.touch(id, tokens, hasCopy ? readFrom : -1);
+        }
+        for (let id = 0; id < 2100; id++) {
+          const linkedHandle = linked.find(id);
+          const ownHandle = own.find(id);
+          expect(linkedHandle < 0 ? 0 : linked.residencyOf(linkedHandle)).toBe(ownHandle < 0 ? 0 : own.residencyOf(ownHandle));
+        }
+        expect([...linked.evictedBlocks]).toEqual([...own.evictedBlocks]);
+        expect([...linked.droppedBlocks]).toEqual([...own.droppedBlocks]);
+        expect(linked.tiers.map((tier) => tier.used)).toEqual(own.tiers.map((tier) => tier.used));
+      }),
+      { numRuns: 200, seed: 20261204 },
     );
   });
 });
