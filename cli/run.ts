@@ -288,6 +288,8 @@ async function handleRun(args: RunArguments): Promise<void> {
       {
         onProgress: showProgress ? (now) => process.stderr.write(`\rsimulated ${(now / NS_PER_SEC).toFixed(0)} s`) : undefined,
         requestLog: requestCsv === null ? undefined : (outcome) => requestCsv.write(outcome),
+        // The scenario's description comes first, so that a long run shows what it simulates.
+        onStart: quiet ? undefined : (run) => process.stdout.write(`${describeScenario(run)}\n`),
       },
       () => interrupted,
     );
@@ -300,7 +302,6 @@ async function handleRun(args: RunArguments): Promise<void> {
   requestCsvOpen = false;
   const wallSeconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
   if (showProgress) process.stderr.write('\r\x1b[K');
-  if (!quiet) process.stdout.write(`${describeScenario(result)}\n`);
 
   const summary = buildSummary({ ...collectRunFacts(result, kvtierVersion()), partial: result.partial });
   // Parsed again so that kvtierVersion takes its place in the schema's key order, which a rerun

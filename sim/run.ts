@@ -70,6 +70,8 @@ export interface RunOptions {
   onProgress?: (now: number) => void;
   /** Receives every completed request (the outcome object is reused: copy what you keep). */
   requestLog?: (outcome: RequestOutcome) => void;
+  /** Called once the run is set up, before its first event, with the resolved run. */
+  onStart?: (run: { scenario: Scenario; resolved: ResolvedRun }) => void;
 }
 
 /** Resolves presets and capacities; throws ScenarioError when they do not fit together. */
@@ -283,6 +285,7 @@ function startRun(scenario: Scenario, options: RunOptions): { simulator: Simulat
       onProgress: options.onProgress,
     });
     const result = { scenario, resolved, recorder, store, tierDevices, link, timeSeries, ssdReadBack, workloadClose: () => workload.close() };
+    options.onStart?.({ scenario, resolved });
     return { simulator, result };
   } catch (error) {
     workload.close();
