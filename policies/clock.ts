@@ -4,16 +4,18 @@
 // moved to the head, a zero counter is evicted. With the default of one bit this is the classic
 // reference-bit CLOCK.
 
-import type { EvictionPolicy, PolicyDefinition } from './policy.js';
+import type { EvictionPolicy, PolicyContext, PolicyDefinition } from './policy.js';
 import { DoublyLinkedList } from './list.js';
 
 class Clock implements EvictionPolicy {
-  private readonly queue = new DoublyLinkedList();
+  // Linked through the store's link slots where it offers them.
+  private readonly queue: DoublyLinkedList;
   private counters = new Uint8Array(0);
   private readonly maxCount: number;
 
-  constructor(bits: number) {
+  constructor(bits: number, context: PolicyContext) {
     this.maxCount = 2 ** bits - 1;
+    this.queue = new DoublyLinkedList(context.handleLinks ?? null);
   }
 
   grow(handleCapacity: number): void {
@@ -61,5 +63,5 @@ export const clock: PolicyDefinition = {
     { name: 'bits', description: 'width of the per-object hit counter in bits (libCacheSim n-bit-counter)', defaultValue: 1, min: 1, max: 8 },
   ],
   readsBlockFacts: false,
-  create: (params) => new Clock(params.bits),
+  create: (params, context) => new Clock(params.bits, context),
 };

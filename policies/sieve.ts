@@ -3,14 +3,19 @@
 // and moves toward the head, clearing visited marks, and evicts the first unvisited object. It then
 // rests on the evicted object's newer neighbour, and wraps to the tail after passing the head.
 
-import type { EvictionPolicy, PolicyDefinition } from './policy.js';
+import type { EvictionPolicy, PolicyContext, PolicyDefinition } from './policy.js';
 import { DoublyLinkedList } from './list.js';
 
 class Sieve implements EvictionPolicy {
-  private readonly queue = new DoublyLinkedList();
+  // Linked through the store's link slots where it offers them.
+  private readonly queue: DoublyLinkedList;
   private visited = new Uint8Array(0);
   /** The next object the hand examines, or -1 to start from the tail. */
   private hand = -1;
+
+  constructor(context: PolicyContext) {
+    this.queue = new DoublyLinkedList(context.handleLinks ?? null);
+  }
 
   grow(handleCapacity: number): void {
     this.queue.grow(handleCapacity);
@@ -59,5 +64,5 @@ export const sieve: PolicyDefinition = {
   description: 'SIEVE (Zhang et al., NSDI 2024): a FIFO with a visited bit and a hand that sweeps from old to new.',
   parameters: [],
   readsBlockFacts: false,
-  create: () => new Sieve(),
+  create: (_params, context) => new Sieve(context),
 };

@@ -69,16 +69,16 @@ describe('KvStore under random operations', () => {
   });
 });
 
-// LRU and FIFO keep their links in the store's records when it offers link slots. Copies that are
+// LRU, FIFO, CLOCK and SIEVE keep their links in the store's records when it offers link slots. Copies that are
 // refused the slots keep their own arrays, and must make every decision the same way.
-for (const name of ['lru', 'fifo']) {
+for (const name of ['lru', 'fifo', 'clock', 'sieve']) {
   const definition = getPolicy(name);
   registerPolicy({ ...definition, name: `${name}-own-links`, create: (params, context) => definition.create(params, { ...context, handleLinks: undefined }) });
 }
 
 describe('KvStore link slots', () => {
   it("give the same residency as the policies' own arrays", () => {
-    const linkedTier = fc.record({ capacity: fc.integer({ min: 0, max: 1500 }), policy: fc.constantFrom('lru', 'fifo'), writeMode: fc.constantFrom(...WRITE_MODES) });
+    const linkedTier = fc.record({ capacity: fc.integer({ min: 0, max: 1500 }), policy: fc.constantFrom('lru', 'fifo', 'clock', 'sieve'), writeMode: fc.constantFrom(...WRITE_MODES) });
     fc.assert(
       fc.property(fc.array(linkedTier, { minLength: 1, maxLength: 3 }), fc.array(operationArbitrary, { maxLength: 200 }), (tiers, operations) => {
         const build = (suffix: string) =>
