@@ -72,8 +72,8 @@ function parseArguments(argv: string[]): { caseName?: string; maxSessions: numbe
     } else if (flag === '--max-sessions' && value !== undefined && Number.isFinite(Number(value)) && Number(value) > 0) {
       maxSessions = Number(value);
     } else {
-      const shown = inline === undefined && value !== undefined ? `${argument} ${value}` : argument;
-      console.error(`kvtier scale bench: invalid argument "${shown}"; ${usage}`);
+      const rejected = inline === undefined && value !== undefined ? `${argument} ${value}` : argument;
+      console.error(`kvtier scale bench: invalid argument "${rejected}"; ${usage}`);
       process.exit(2);
     }
   }

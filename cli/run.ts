@@ -157,7 +157,7 @@ export function buildRunScenario(args: RunArguments): Scenario {
   if (args.config !== undefined) {
     const fromFile = readScenarioFile(args.config);
     if (typeof fromFile !== 'object' || fromFile === null || Array.isArray(fromFile)) {
-      throw new ScenarioError(`scenario file ${args.config} must hold a JSON object such as {"name": "my-run", "tiers": {...}}, not ${Array.isArray(fromFile) ? 'an array' : JSON.stringify(fromFile)}`);
+      throw new ScenarioError(`scenario file ${args.config} must contain a JSON object such as {"name": "my-run", "tiers": {...}}, not ${Array.isArray(fromFile) ? 'an array' : JSON.stringify(fromFile)}`);
     }
     nameInFile = typeof (fromFile as { name?: unknown } | null)?.name === 'string';
     // A trace path or an SSD profile file in a scenario file is relative to that file's folder.

@@ -40,7 +40,7 @@ export function listPolicies(): PolicyDefinition[] {
 export function getPolicy(name: string): PolicyDefinition {
   const definition = definitions.get(name);
   if (definition === undefined) {
-    // Offline policies need each request's next use, which only replays know.
+    // Offline policies need each request's next use, which only replays have.
     const known = [...definitions.values()]
       .map((candidate) => (candidate.offline === true ? `${candidate.name} (replays only)` : candidate.name))
       .sort()

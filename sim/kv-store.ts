@@ -14,7 +14,11 @@
 // The store keeps each block's session, position, turn, tokens, latest request and recompute time,
 // as the simulator last described them in `access`. When a block that is not the one being
 // requested enters a tier (a demotion, chiefly), `access` is switched to that block's facts for the
-// duration of the insert, so every tier's policy reads facts about the block it is given.
+// duration of the insert, so every tier's policy reads facts about the block it is given. A tier
+// whose policy declares `readsBlockFacts: false` skips that switch.
+//
+// A block's hot state (id, size, counters, residency and its links in the tiers' queues) sits in
+// one 64-byte record, so moving a block between tiers reads one cache line.
 
 import { SightingCounter, type AdmissionSpec } from '../policies/admission.js';
 import { createAccessInfo, type AccessInfo, type HandleLinks } from '../policies/policy.js';
@@ -81,7 +85,8 @@ const STATE_STRIDE = RECORD_BYTES;
 const BUSY = 1;
 const PENDING_DROP = 2;
 
-// The facts only policies that read block facts need, FACT_COUNT float64 per handle in `facts`.
+// Facts that only fact-reading policies need: FACT_COUNT float64 per handle in `facts`, at SESSION
+// ... NEXT_ACCESS.
 const FACT_COUNT = 4;
 const SESSION = 0;
 const LAST_ACCESS_AT = 1;
@@ -311,7 +316,7 @@ export class KvStore {
       return false;
     }
     // A tier whose policy reads no block facts takes the block with `access` unchanged, so the
-    // block's record is not read when it moves down.
+    // block's facts are not read when it moves down.
     if (handle === this.currentHandle || this.readsBlockFacts[tier] === 0) return this.insertWithAccess(tier, handle, fromTier);
     return this.insertOther(tier, handle, fromTier);
   }

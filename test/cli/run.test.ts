@@ -191,7 +191,7 @@ describe('kvtier run', () => {
     writeFileSync(file, '[1, 2]');
     const result = kvtier('run', '--config', file);
     expect(result.status).toBe(2);
-    expect(result.stderr).toContain(`scenario file ${file} must hold a JSON object`);
+    expect(result.stderr).toContain(`scenario file ${file} must contain a JSON object`);
     expect(result.stderr).toContain('not an array');
   });
 });

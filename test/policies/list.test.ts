@@ -45,15 +45,15 @@ describe('DoublyLinkedList', () => {
 
   it('keeps two lists apart in shared slots', () => {
     const { first, second } = sharedSlots(8);
-    const a = new DoublyLinkedList(first);
-    const b = new DoublyLinkedList(second);
-    for (const handle of [0, 1, 2]) a.pushHead(handle);
-    for (const handle of [2, 1, 5]) b.pushTail(handle);
-    a.unlink(1);
-    expect(order(a)).toEqual([2, 0]);
-    expect(order(b)).toEqual([2, 1, 5]);
-    expect(b.has(1)).toBe(true);
-    expect(a.has(1)).toBe(false);
+    const firstList = new DoublyLinkedList(first);
+    const secondList = new DoublyLinkedList(second);
+    for (const handle of [0, 1, 2]) firstList.pushHead(handle);
+    for (const handle of [2, 1, 5]) secondList.pushTail(handle);
+    firstList.unlink(1);
+    expect(order(firstList)).toEqual([2, 0]);
+    expect(order(secondList)).toEqual([2, 1, 5]);
+    expect(secondList.has(1)).toBe(true);
+    expect(firstList.has(1)).toBe(false);
   });
 
   it('follows the owner to a grown array', () => {
